@@ -1,0 +1,139 @@
+//! The loop's clock — asyncio's `loop.time()`, with an optional virtual mode.
+//!
+//! Real mode reads `Instant::now()`. Virtual mode keeps its own `Instant` that moves only when the loop
+//! has nothing to do but wait for a timer: then it jumps straight to that timer's deadline. A demo
+//! that sleeps for minutes runs in microseconds and still reports its times exactly.
+//!
+//! The clock also converts between instants and the timer wheel's ticks (1 ms each, counted from the
+//! loop's start). Deadlines are rounded **up** to a tick and the current time **down**, so a timer can
+//! fire late by less than a millisecond but never early.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+/// One tick of the timer wheel.
+pub(crate) const TICK: Duration = Duration::from_millis(1);
+
+/// The loop's clock.
+pub(crate) struct Clock {
+    /// Tick 0 of the timer wheel.
+    origin: Instant,
+    /// `Some` under virtual time: the loop's notion of now.
+    virtual_now: Option<Cell<Instant>>,
+}
+
+impl Clock {
+    /// A clock that starts now; virtual if asked.
+    pub(crate) fn new(virtual_time: bool) -> Clock {
+        let origin = Instant::now();
+        Clock {
+            origin,
+            virtual_now: virtual_time.then(|| Cell::new(origin)),
+        }
+    }
+
+    /// Whether this clock is virtual.
+    pub(crate) fn is_virtual(&self) -> bool {
+        self.virtual_now.is_some()
+    }
+
+    /// The loop's time.
+    pub(crate) fn now(&self) -> Instant {
+        match &self.virtual_now {
+            Some(now) => now.get(),
+            None => Instant::now(),
+        }
+    }
+
+    /// When the loop started (tick 0).
+    pub(crate) fn origin(&self) -> Instant {
+        self.origin
+    }
+
+    /// Moves virtual time forward to `to` (never backward). Does nothing on a real clock.
+    pub(crate) fn advance_to(&self, to: Instant) {
+        if let Some(now) = &self.virtual_now {
+            if to > now.get() {
+                now.set(to);
+            }
+        }
+    }
+
+    /// The tick a deadline falls in, rounded up so that the timer cannot fire before `deadline`.
+    pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
+        let since = deadline.saturating_duration_since(self.origin);
+        // A deadline that is not on a tick boundary belongs to the next tick.
+        let partial_tick = since.subsec_nanos() % 1_000_000 != 0;
+        millis(since).saturating_add(u64::from(partial_tick))
+    }
+
+    /// The tick `now` falls in, rounded down.
+    pub(crate) fn current_tick(&self, now: Instant) -> u64 {
+        millis(now.saturating_duration_since(self.origin))
+    }
+
+    /// The instant a tick starts.
+    pub(crate) fn tick_instant(&self, tick: u64) -> Instant {
+        let after = Duration::from_secs(tick / 1000) + Duration::from_millis(tick % 1000);
+        self.origin.checked_add(after).unwrap_or(self.origin)
+    }
+}
+
+/// Whole milliseconds in `d`, rounded down.
+fn millis(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(d.subsec_millis()))
+}
+
+/// `now + duration`, clamped to a far-but-representable instant instead of overflowing
+/// (`sleep(Duration::MAX)` is a valid way to say "forever").
+pub(crate) fn deadline_after(now: Instant, duration: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    now.checked_add(duration.min(FAR))
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_round_up_and_now_rounds_down() {
+        let clock = Clock::new(true);
+        let origin = clock.origin();
+        assert_eq!(
+            clock.deadline_tick(origin + Duration::from_millis(2000)),
+            2000
+        );
+        assert_eq!(
+            clock.deadline_tick(origin + Duration::from_micros(2_000_001)),
+            2001
+        );
+        assert_eq!(
+            clock.current_tick(origin + Duration::from_micros(2_000_999)),
+            2000
+        );
+        assert_eq!(clock.deadline_tick(origin), 0);
+        assert_eq!(
+            clock.tick_instant(2500),
+            origin + Duration::from_millis(2500)
+        );
+    }
+
+    #[test]
+    fn virtual_clock_only_moves_forward() {
+        let clock = Clock::new(true);
+        let start = clock.now();
+        clock.advance_to(start + Duration::from_secs(2));
+        clock.advance_to(start + Duration::from_secs(1));
+        assert_eq!(clock.now() - start, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn huge_durations_are_clamped() {
+        let now = Instant::now();
+        assert!(deadline_after(now, Duration::MAX) > now + Duration::from_secs(3600 * 24 * 365));
+    }
+}

@@ -1,0 +1,40 @@
+//! glassloop's event loop: tasks and wakers, the run queue, the loop, the mio reactor, timers,
+//! gather, spawn and the trace.
+//!
+//! This crate is re-exported by the `glassloop` facade; use that. The files are written to be read,
+//! in this order:
+//!
+//! 1. [`runtime.rs`](runtime) — `run`, `Runtime`, `spawn`: what a user calls;
+//! 2. [`event_loop.rs`](event_loop) — one turn of the loop;
+//! 3. [`task.rs`](task) — a task's states;
+//! 4. [`waker.rs`](waker) — how a wake gets back to the loop, from this thread or another;
+//! 5. [`time.rs`](time), [`timeout.rs`](timeout), [`yield_now.rs`](yield_now) — waiting;
+//! 6. [`gather.rs`](gather) — waiting for many;
+//! 7. [`reactor.rs`](reactor) — the selector;
+//! 8. [`trace.rs`](trace) and [`timeline.rs`](timeline) — the loop narrating itself.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod clock;
+mod context;
+mod event_loop;
+mod gather;
+mod join;
+mod reactor;
+mod runtime;
+mod task;
+mod time;
+mod timeline;
+mod timeout;
+mod trace;
+mod waker;
+mod yield_now;
+
+pub use event_loop::Stats;
+pub use gather::{gather, try_gather, Gather, TryGather};
+pub use join::{JoinError, JoinHandle};
+pub use runtime::{run, spawn, spawn_named, Builder, Runtime};
+pub use time::{blocking_sleep, now, sleep, sleep_until, Sleep};
+pub use timeout::{timeout, Elapsed};
+pub use yield_now::{yield_now, YieldNow};

@@ -1,0 +1,283 @@
+//! The public face of the loop: [`run`], [`Runtime`], [`Builder`] and [`spawn`] — asyncio's
+//! `asyncio.run`, the loop object, and `asyncio.create_task`.
+//!
+//! `asyncio.run(main())` makes a fresh loop, runs `main()` to completion on it, cancels whatever
+//! tasks are left, and closes the loop. [`run`] does the same. [`Runtime`] is the loop object for when
+//! you want to keep it between calls (`block_on` is `loop.run_until_complete`).
+
+use std::future::Future;
+use std::io;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::context;
+use crate::event_loop::{Config, Core, Stats};
+use crate::join::JoinHandle;
+use crate::trace::Tracer;
+
+/// Runs `future` on a fresh event loop until it completes, and returns its output — asyncio's
+/// `asyncio.run(main())`.
+///
+/// When `future` finishes, every task it spawned that is still pending is dropped (asyncio.run
+/// cancels them), and the loop is closed.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use std::time::Duration;
+/// async fn greet(name: &str) -> String {
+///     glassloop::sleep(Duration::from_millis(10)).await;
+///     format!("hello, {name}")
+/// }
+/// assert_eq!(glassloop::run(greet("world")), "hello, world");
+/// ```
+///
+/// # Panics
+///
+/// When called from inside a running loop (`.await` the future there instead), when the operating
+/// system refuses to create the loop's selector, or when `future` itself panics.
+pub fn run<F: Future>(future: F) -> F::Output {
+    // Check before building anything: a nested run must not touch the outer loop.
+    if context::current_loop_id().is_some() {
+        panic!(
+            "glassloop::run was called from inside a running glassloop loop. A loop cannot block \
+             on itself: inside async code, `.await` the future instead, or hand it to \
+             `glassloop::spawn` to run it in the background."
+        );
+    }
+    let runtime = Runtime::new().unwrap_or_else(|error| {
+        panic!("glassloop::run could not create the event loop's selector (epoll): {error}")
+    });
+    runtime.block_on_inner(future, "glassloop::run")
+}
+
+/// An event loop you keep — asyncio's loop object.
+///
+/// Create it with [`Runtime::new`] or [`Runtime::builder`], spawn tasks on it, and drive it with
+/// [`Runtime::block_on`]. Tasks still pending when `block_on` returns stay in the loop and go on
+/// running at the next `block_on`. Dropping the runtime drops every task it still holds.
+///
+/// A `Runtime` belongs to the thread that made it (tasks need not be `Send`).
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// let rt = glassloop::Runtime::new().unwrap();
+/// let handle = rt.spawn(async { 1 + 1 }); // runs once block_on starts
+/// assert_eq!(rt.block_on(handle).unwrap(), 2);
+/// ```
+pub struct Runtime {
+    core: Rc<Core>,
+}
+
+impl Runtime {
+    /// A runtime with the default settings (real time; trace and timeline as the
+    /// `GLASSLOOP_TRACE` environment variable says).
+    pub fn new() -> io::Result<Runtime> {
+        Builder::default().build()
+    }
+
+    /// Starts configuring a runtime.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// Runs `future` to completion on this loop, running the loop's other tasks meanwhile —
+    /// asyncio's `loop.run_until_complete(future)`.
+    ///
+    /// # Panics
+    ///
+    /// When called from inside a running loop, or when `future` panics.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.block_on_inner(future, "Runtime::block_on")
+    }
+
+    fn block_on_inner<F: Future>(&self, future: F, what: &str) -> F::Output {
+        self.core.block_on(future, what)
+    }
+
+    /// Spawns a task on this loop — asyncio's `loop.create_task(coro)`.
+    ///
+    /// It may be called outside `block_on`; the task runs once the loop does.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        self.core.spawn(future, None)
+    }
+
+    /// Like [`spawn`](Self::spawn), with a name the trace and the timeline show.
+    pub fn spawn_named<F>(&self, name: &str, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        self.core.spawn(future, Some(Arc::from(name)))
+    }
+
+    /// Counters: live tasks, armed timers, registered sources, polls so far.
+    ///
+    /// ```
+    /// # use glassloop_executor as glassloop;
+    /// let rt = glassloop::Runtime::new().unwrap();
+    /// rt.block_on(async { glassloop::spawn(async {}).await.unwrap() });
+    /// assert_eq!(rt.stats().live_tasks, 0);
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.core.stats()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.core.shutdown();
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("loop", &self.core.id)
+            .field("stats", &self.core.stats())
+            .finish()
+    }
+}
+
+/// Configures a [`Runtime`].
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use std::time::Duration;
+/// let rt = glassloop::Runtime::builder().virtual_time(true).build().unwrap();
+/// let waited = rt.block_on(async {
+///     let start = glassloop::now();
+///     glassloop::sleep(Duration::from_secs(3600)).await; // an hour, in microseconds
+///     glassloop::now() - start
+/// });
+/// assert_eq!(waited, Duration::from_secs(3600));
+/// ```
+#[derive(Default)]
+pub struct Builder {
+    virtual_time: bool,
+    trace: bool,
+    timeline: bool,
+    sink: Option<Box<dyn io::Write>>,
+}
+
+impl Builder {
+    /// Virtual time: when nothing is ready to run, no I/O is waiting and no `to_thread` job is
+    /// running, the clock jumps straight to the next timer instead of waiting for it.
+    pub fn virtual_time(mut self, on: bool) -> Builder {
+        self.virtual_time = on;
+        self
+    }
+
+    /// Prints one line per loop event (as `GLASSLOOP_TRACE=1` does).
+    pub fn trace(mut self, on: bool) -> Builder {
+        self.trace = on;
+        self
+    }
+
+    /// Draws the timeline chart when the runtime is dropped (as `GLASSLOOP_TRACE=timeline` does).
+    pub fn timeline(mut self, on: bool) -> Builder {
+        self.timeline = on;
+        self
+    }
+
+    /// Sends the trace and the timeline to `sink` instead of stderr (tests capture them this way).
+    pub fn trace_to(mut self, sink: impl io::Write + 'static) -> Builder {
+        self.sink = Some(Box::new(sink));
+        self
+    }
+
+    /// Builds the runtime: creates its selector and cross-thread waker.
+    pub fn build(self) -> io::Result<Runtime> {
+        let from_env = std::env::var("GLASSLOOP_TRACE").unwrap_or_default();
+        let env_words: Vec<&str> = from_env.split(',').map(str::trim).collect();
+        let lines = self.trace
+            || env_words
+                .iter()
+                .any(|w| matches!(*w, "1" | "true" | "lines"));
+        let timeline = self.timeline || env_words.contains(&"timeline");
+        let tracer = (lines || timeline).then(|| {
+            let sink = self
+                .sink
+                .unwrap_or_else(|| Box::new(io::stderr()) as Box<dyn io::Write>);
+            Tracer::new(lines, timeline, sink)
+        });
+        let core = Core::new(Config {
+            virtual_time: self.virtual_time,
+            tracer,
+        })?;
+        Ok(Runtime { core })
+    }
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("virtual_time", &self.virtual_time)
+            .field("trace", &self.trace)
+            .field("timeline", &self.timeline)
+            .finish()
+    }
+}
+
+/// Spawns a task on the running loop — asyncio's `asyncio.create_task(coro)`.
+///
+/// The task starts running at the loop's next turn, concurrently with the caller. Await the
+/// returned [`JoinHandle`] for its output; drop it to let the task run on detached.
+/// The future need not be `Send`: tasks never leave the loop's thread.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use std::time::Duration;
+/// glassloop::run(async {
+///     let background = glassloop::spawn(async {
+///         glassloop::sleep(Duration::from_millis(10)).await;
+///         "done"
+///     });
+///     // ... do other work here ...
+///     assert_eq!(background.await.unwrap(), "done");
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Outside a running loop: call it from inside `glassloop::run(...)` / `Runtime::block_on(...)`, or
+/// use [`Runtime::spawn`].
+#[doc(alias = "create_task")]
+#[doc(alias = "spawn_local")]
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    spawn_inner(future, None)
+}
+
+/// Like [`spawn`], with a name the trace and the timeline show (asyncio's
+/// `create_task(coro, name=...)`).
+#[track_caller]
+pub fn spawn_named<F>(name: &str, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    spawn_inner(future, Some(Arc::from(name)))
+}
+
+#[track_caller]
+fn spawn_inner<F>(future: F, name: Option<Arc<str>>) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    // `Option<F>` lets the closure take the future by value without requiring `with_current` to
+    // give it back on failure.
+    let mut future = Some(future);
+    let mut name = name;
+    match context::with_current(|core| core.spawn(future.take().expect("taken once"), name.take()))
+    {
+        Some(handle) => handle,
+        None => panic!(
+            "glassloop::spawn was called outside a running glassloop loop. Call it from async code \
+             running inside glassloop::run(...) or Runtime::block_on(...), or use Runtime::spawn."
+        ),
+    }
+}

@@ -1,0 +1,207 @@
+//! A task's record in the loop's task table, and the life it goes through — asyncio's `Task`.
+//!
+//! In asyncio a `Task` wraps a coroutine and is scheduled on the loop with `call_soon` each time it can
+//! make progress. Here a task is a slot in the loop's [`TaskTable`]: the boxed future, its state, its
+//! waker, and — once it is done — its output, waiting for the `JoinHandle` to collect it.
+//!
+//! # The states of a task
+//!
+//! ```text
+//!            spawn                pop from ready queue
+//!   (free) ────────► Scheduled ─────────────────────► Running ──► poll returned Ready / panicked ──► Done
+//!                       ▲                              │   │
+//!                       │ wake                         │   │ wake during its own poll
+//!                       │                              │   ▼
+//!                      Idle ◄──── poll returned Pending┘  Notified ──► poll returned Pending ──► Scheduled
+//! ```
+//!
+//! - **Idle**: waiting for a wake. It is in no queue. A wake moves it to *Scheduled* and pushes its id
+//!   onto the ready queue.
+//! - **Scheduled**: its id is in the ready queue exactly once. Another wake does nothing — this is
+//!   why a task woken twice before it runs is polled once.
+//! - **Running**: being polled right now; its future is out of the table, in the loop's hands. A wake
+//!   moves it to *Notified*: we cannot queue it yet (it is running), but we must not lose the wake.
+//! - **Notified**: woken while running. When the poll returns `Pending` it goes straight back to
+//!   *Scheduled*, so a task that wakes itself (like `yield_now`) runs again in the next turn. The
+//!   state is cleared to *Running* **before** the poll starts; that order is what makes a wake during
+//!   the poll impossible to lose.
+//! - **Done**: finished, panicked or aborted. It is never polled again; a late wake is ignored. The
+//!   slot stays until the `JoinHandle` has taken the output (or is dropped), then it is freed.
+//!
+//! Slots are reused; every [`TaskId`] carries the slot's generation, so a wake for a task that has
+//! ended and whose slot now holds another task is recognised as stale and ignored.
+//!
+//! Read next: [`waker.rs`](crate::waker) for how a wake finds its way back here.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Waker;
+
+use crate::join::JoinError;
+use crate::waker::TaskWaker;
+
+/// A type-erased task: the user's future, boxed, with its output boxed as `Any`.
+///
+/// Erasing the output type lets one table hold tasks of every output type. A `Box<dyn Any>` of a
+/// zero-sized output such as `()` does not allocate, so an empty task costs one allocation.
+pub(crate) type BoxedTask = Pin<Box<dyn Future<Output = Box<dyn Any>>>>;
+
+/// What a finished task leaves for its `JoinHandle`.
+pub(crate) type TaskOutput = Result<Box<dyn Any>, JoinError>;
+
+/// Names one task: the slot it lives in and that slot's generation when it was spawned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct TaskId {
+    pub(crate) index: u32,
+    pub(crate) generation: u32,
+}
+
+impl TaskId {
+    /// The id the `block_on` future's waker carries: it is not in the table.
+    pub(crate) const MAIN: TaskId = TaskId {
+        index: u32::MAX,
+        generation: 0,
+    };
+
+    /// The number shown to people (in panics and the trace): slot and generation folded together so
+    /// that two tasks that shared a slot get different numbers.
+    pub(crate) fn number(self) -> u64 {
+        ((self.generation as u64) << 32) | self.index as u64
+    }
+}
+
+/// The states of a task; see the module docs for the transitions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TaskState {
+    /// The slot holds no task.
+    Free,
+    /// Waiting for a wake; in no queue.
+    Idle,
+    /// In the ready queue, exactly once.
+    Scheduled,
+    /// Being polled now.
+    Running,
+    /// Woken while being polled: goes back to the ready queue when the poll returns `Pending`.
+    Notified,
+    /// Finished, panicked or aborted; never polled again.
+    Done,
+}
+
+/// One slot of the task table.
+pub(crate) struct TaskSlot {
+    pub(crate) generation: u32,
+    pub(crate) state: TaskState,
+    /// The future; `None` while the loop is polling it, and once the task is done.
+    pub(crate) future: Option<BoxedTask>,
+    /// The output, kept until the `JoinHandle` takes it.
+    pub(crate) output: Option<TaskOutput>,
+    /// Who is awaiting the `JoinHandle`, to be woken when the task is done.
+    pub(crate) join_waker: Option<Waker>,
+    /// Whether a `JoinHandle` still exists; if not, the slot is freed as soon as the task is done.
+    pub(crate) has_handle: bool,
+    /// `abort` was called while the task was running; it is cancelled when its poll returns.
+    pub(crate) abort_requested: bool,
+    /// The waker's shared part. It outlives the task in this slot and is reused by the next task
+    /// spawned here when nobody else still holds a clone (saving one allocation per spawn).
+    pub(crate) waker: Option<Arc<TaskWaker>>,
+    /// The task's name, for the trace and panics.
+    pub(crate) name: Option<Arc<str>>,
+}
+
+impl TaskSlot {
+    fn vacant() -> TaskSlot {
+        TaskSlot {
+            generation: 0,
+            state: TaskState::Free,
+            future: None,
+            output: None,
+            join_waker: None,
+            has_handle: false,
+            abort_requested: false,
+            waker: None,
+            name: None,
+        }
+    }
+}
+
+/// The loop's table of tasks: a vector of slots and a stack of free ones.
+#[derive(Default)]
+pub(crate) struct TaskTable {
+    slots: Vec<TaskSlot>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl TaskTable {
+    /// Takes a free slot (or grows the table) and returns its id. The caller fills it in.
+    pub(crate) fn allocate(&mut self) -> TaskId {
+        self.live += 1;
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                let index = u32::try_from(self.slots.len())
+                    .ok()
+                    .filter(|&i| i < u32::MAX)
+                    .expect("glassloop: more than 4 billion live tasks");
+                self.slots.push(TaskSlot::vacant());
+                index
+            }
+        };
+        let slot = &mut self.slots[index as usize];
+        slot.state = TaskState::Idle;
+        TaskId {
+            index,
+            generation: slot.generation,
+        }
+    }
+
+    /// The slot of a live task, or `None` if the id is stale (its task ended and the slot moved on).
+    pub(crate) fn get_mut(&mut self, id: TaskId) -> Option<&mut TaskSlot> {
+        self.slots
+            .get_mut(id.index as usize)
+            .filter(|slot| slot.generation == id.generation && slot.state != TaskState::Free)
+    }
+
+    /// Like [`get_mut`](Self::get_mut), read-only.
+    pub(crate) fn get(&self, id: TaskId) -> Option<&TaskSlot> {
+        self.slots
+            .get(id.index as usize)
+            .filter(|slot| slot.generation == id.generation && slot.state != TaskState::Free)
+    }
+
+    /// Frees a slot: bumps its generation so old ids go stale, and hands back what it held so the
+    /// caller can drop it *after* releasing the table (dropping can run user code).
+    pub(crate) fn free(&mut self, id: TaskId) -> Option<(Option<BoxedTask>, Option<TaskOutput>)> {
+        let slot = self.get_mut(id)?;
+        slot.state = TaskState::Free;
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.has_handle = false;
+        slot.abort_requested = false;
+        slot.join_waker = None;
+        slot.name = None;
+        let leftovers = (slot.future.take(), slot.output.take());
+        self.free.push(id.index);
+        self.live -= 1;
+        Some(leftovers)
+    }
+
+    /// How many tasks are alive (not yet freed).
+    pub(crate) fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Ids of every task that still holds a future or an output (used at shutdown).
+    pub(crate) fn live_ids(&self) -> Vec<TaskId> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| slot.state != TaskState::Free)
+            .map(|(index, slot)| TaskId {
+                index: index as u32,
+                generation: slot.generation,
+            })
+            .collect()
+    }
+}

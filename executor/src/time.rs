@@ -1,0 +1,211 @@
+//! `sleep` and the loop's clock — asyncio's `asyncio.sleep` and `loop.time()`.
+//!
+//! `asyncio.sleep(2)` schedules a callback on the loop's timer heap and suspends the coroutine until
+//! it runs. Here, [`sleep`] returns a [`Sleep`] future: the first time it is polled it puts its
+//! task's waker into the loop's timer wheel, and returns `Pending`; when the loop sees the deadline
+//! pass it fires the timer, which wakes the task, which polls the `Sleep` again, which now sees the
+//! clock past its deadline and returns `Ready`.
+//!
+//! A `Sleep` is plain data — a deadline and the key of its wheel entry — so it is `Send + Sync` and
+//! can be handed to libraries such as hyper. It reaches the wheel through the running loop.
+//!
+//! Read next: [`timeout.rs`](crate::timeout), built on this, and the wheel itself in the
+//! `glassloop-timer` crate.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use glassloop_timer::TimerKey;
+
+use crate::clock::deadline_after;
+use crate::context;
+use crate::event_loop::Core;
+use crate::trace::Event;
+
+/// The loop's current time — asyncio's `loop.time()`.
+///
+/// Inside a running loop this is the loop's clock: `Instant::now()`, or under
+/// [virtual time](crate::Builder::virtual_time) the loop's own clock, which jumps from timer to timer.
+/// Outside a loop it is `Instant::now()`. Measure demos with this, not `Instant::now()`, so they
+/// report the same figures on virtual time.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use std::time::Duration;
+/// let rt = glassloop::Runtime::builder().virtual_time(true).build().unwrap();
+/// rt.block_on(async {
+///     let start = glassloop::now();
+///     glassloop::sleep(Duration::from_secs(60)).await; // takes microseconds of real time
+///     assert_eq!(glassloop::now() - start, Duration::from_secs(60));
+/// });
+/// ```
+pub fn now() -> Instant {
+    context::with_current(|core| core.now()).unwrap_or_else(Instant::now)
+}
+
+/// Waits until `duration` has passed — asyncio's `await asyncio.sleep(seconds)`.
+///
+/// The deadline is fixed when `sleep` is called; the timer is armed when the future is first
+/// polled. It never completes early; it may complete up to about a millisecond late (the wheel's
+/// tick), plus however long the loop is busy.
+///
+/// **Cancellation:** dropping the `Sleep` before it completes removes its timer from the wheel, so
+/// nothing is left behind.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use std::time::Duration;
+/// glassloop::run(async {
+///     let start = glassloop::now();
+///     glassloop::sleep(Duration::from_millis(20)).await;
+///     assert!(glassloop::now() - start >= Duration::from_millis(20));
+/// });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    sleep_until(deadline_after(now(), duration))
+}
+
+/// Waits until the loop's clock reaches `deadline` (compare with [`now`]).
+///
+/// A deadline in the past completes at the first poll.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        timer: None,
+    }
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// It is `Unpin`, `Send` and `Sync`. Dropping it cancels its timer.
+#[derive(Debug)]
+#[must_use = "a Sleep does nothing unless awaited"]
+pub struct Sleep {
+    deadline: Instant,
+    /// The loop the timer is armed in, and its key in that loop's wheel.
+    timer: Option<(u64, TimerKey)>,
+}
+
+impl Sleep {
+    /// When this sleep completes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has passed on the current loop's clock.
+    pub fn is_elapsed(&self) -> bool {
+        now() >= self.deadline
+    }
+
+    /// Takes the timer out of the wheel, if it is in one. Safe to call with a stale key: the wheel
+    /// checks generations, so a key whose timer already fired cancels nothing.
+    fn disarm(&mut self, core: &Core) {
+        if let Some((loop_id, key)) = self.timer.take() {
+            if loop_id == core.id {
+                let waker = core.timer_wheel.borrow_mut().cancel(key);
+                drop(waker); // after the borrow ends: dropping a waker can run code
+            }
+        }
+    }
+
+    fn arm(&mut self, core: &Core, cx: &mut Context<'_>) {
+        let tick = core.clock.deadline_tick(self.deadline);
+        let (key, position) = {
+            let mut wheel = core.timer_wheel.borrow_mut();
+            let key = wheel.insert(tick, cx.waker().clone());
+            (key, wheel.position(key))
+        };
+        self.timer = Some((core.id, key));
+        core.trace(|| Event::TimerArmed {
+            deadline: self.deadline,
+            position,
+        });
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        context::with_current(|core| {
+            if core.now() >= this.deadline {
+                this.disarm(core);
+                return Poll::Ready(());
+            }
+            match this.timer {
+                Some((loop_id, key)) if loop_id == core.id => {
+                    // Already armed: make sure the stored waker wakes whoever polls us now (gather
+                    // gives each child its own waker, and futures move between tasks).
+                    let mut wheel = core.timer_wheel.borrow_mut();
+                    match wheel.get_mut(key) {
+                        Some(stored) if stored.will_wake(cx.waker()) => {}
+                        Some(stored) => {
+                            let old = std::mem::replace(stored, cx.waker().clone());
+                            drop(wheel);
+                            drop(old);
+                        }
+                        // Fired but the deadline is still ahead: only possible if the clock went
+                        // backwards under us. Arm again rather than sleep forever.
+                        None => {
+                            drop(wheel);
+                            this.arm(core, cx);
+                        }
+                    }
+                }
+                // First poll, or polled by a different loop than before: arm in this one.
+                _ => this.arm(core, cx),
+            }
+            Poll::Pending
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "a glassloop Sleep was polled outside a glassloop loop. Await it inside \
+                 glassloop::run(...) or Runtime::block_on(...)."
+            )
+        })
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if self.timer.is_some() {
+            context::with_current(|core| self.disarm(core));
+        }
+    }
+}
+
+/// Blocks the whole thread for `duration` — what `time.sleep()` does inside an `async def`.
+///
+/// This is the *wrong* way to wait inside async code, and the demos use it on purpose to show why:
+/// while it runs, the loop runs nothing else. In real time it calls `std::thread::sleep`. Under
+/// virtual time it moves the loop's clock forward by `duration` without running anything, which is
+/// exactly what blocking does to a loop (and the trace shows it).
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use std::time::Duration;
+/// let rt = glassloop::Runtime::builder().virtual_time(true).build().unwrap();
+/// rt.block_on(async {
+///     let start = glassloop::now();
+///     glassloop::blocking_sleep(Duration::from_secs(2));
+///     assert_eq!(glassloop::now() - start, Duration::from_secs(2));
+/// });
+/// ```
+pub fn blocking_sleep(duration: Duration) {
+    let moved = context::with_current(|core| {
+        if !core.clock.is_virtual() {
+            return false;
+        }
+        let from = core.now();
+        core.trace(|| Event::Blocked { duration });
+        core.clock.advance_to(deadline_after(from, duration));
+        true
+    });
+    if moved != Some(true) {
+        std::thread::sleep(duration);
+        context::with_current(|core| core.trace(|| Event::Blocked { duration }));
+    }
+}

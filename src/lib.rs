@@ -1,0 +1,36 @@
+//! # glassloop
+//!
+//! An async runtime written to be read: Python's asyncio ideas — `asyncio.run`, `sleep`, `gather`,
+//! `create_task` — in Rust, without tokio, with a loop that can narrate every step it takes.
+//!
+//! | asyncio | glassloop |
+//! |---|---|
+//! | `asyncio.run(main())` | [`run`]`(main())` |
+//! | `await asyncio.sleep(2)` | [`sleep`]`(Duration::from_secs(2)).await` |
+//! | `await asyncio.gather(a, b)` | [`gather!`]`(a, b).await` |
+//! | `asyncio.create_task(c)` | [`spawn`]`(c)` |
+//! | `asyncio.wait_for(c, 1)` | [`timeout`]`(Duration::from_secs(1), c).await` |
+//! | `await asyncio.sleep(0)` | [`yield_now`]`().await` |
+//! | `loop.time()` | [`now`]`()` |
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! async fn get_user(id: u32) -> String {
+//!     glassloop::sleep(Duration::from_millis(50)).await; // a pretend database call
+//!     format!("user {id}")
+//! }
+//!
+//! let users = glassloop::run(async {
+//!     glassloop::gather([get_user(1), get_user(2), get_user(3)]).await
+//! });
+//! assert_eq!(users, ["user 1", "user 2", "user 3"]);
+//! ```
+//!
+//! This crate only re-exports; the loop lives in `glassloop-executor`, the timer wheel in
+//! `glassloop-timer`. The book in `docs/` walks through both.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use glassloop_executor::*;
