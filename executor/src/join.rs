@@ -94,6 +94,17 @@ impl<T> JoinHandle<T> {
         }
     }
 
+    /// A handle that can abort the task without owning its output (a [`TaskGroup`](crate::TaskGroup)
+    /// keeps these to cancel its children).
+    pub fn abort_handle(&self) -> AbortHandle {
+        match &self.state {
+            HandleState::Task { id, shared } => AbortHandle {
+                target: Some((*id, shared.clone())),
+            },
+            _ => AbortHandle { target: None },
+        }
+    }
+
     /// Whether the task has finished — asyncio's `task.done()`.
     ///
     /// True once it returned, panicked or was aborted.
@@ -114,6 +125,33 @@ impl<T> JoinHandle<T> {
                 "JoinHandle::is_finished was called off the thread that runs the task's loop. \
                  Call it on the loop's thread, or await the handle."
             ),
+        }
+    }
+}
+
+/// Cancels a task without owning its output — see [`JoinHandle::abort_handle`].
+#[derive(Clone)]
+pub struct AbortHandle {
+    target: Option<(TaskId, Arc<Shared>)>,
+}
+
+impl AbortHandle {
+    /// Cancels the task, as [`JoinHandle::abort`] does.
+    pub fn abort(&self) {
+        if let Some((id, shared)) = &self.target {
+            match context::find_loop(shared.loop_id) {
+                Some(core) => core.abort(*id),
+                None => shared.send(Message::Abort(*id)),
+            }
+        }
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.target {
+            Some((id, _)) => write!(f, "AbortHandle(task {})", id.number()),
+            None => f.write_str("AbortHandle(none)"),
         }
     }
 }
@@ -206,6 +244,15 @@ impl JoinError {
         JoinError {
             task: id.number(),
             kind: ErrorKind::Panicked(message),
+        }
+    }
+
+    /// A panic seen from outside the task that panicked (a [`TaskGroup`](crate::TaskGroup) learns
+    /// of its child's panic while the child unwinds).
+    pub(crate) fn panicked_elsewhere(message: &str) -> JoinError {
+        JoinError {
+            task: 0,
+            kind: ErrorKind::Panicked(message.to_owned()),
         }
     }
 
