@@ -34,3 +34,6 @@
 #![deny(missing_docs)]
 
 pub use glassloop_executor::*;
+
+/// `#[glassloop::main]` and `#[glassloop::test]`: run an `async fn` on a loop.
+pub use glassloop_macros::{main, test};

@@ -500,6 +500,7 @@ impl Core {
                 }
                 Message::Abort(id) => self.abort(id),
                 Message::Detach(id) => self.detach(id),
+                Message::Spawn(spawn_it) => spawn_it(self),
                 Message::ReleaseSource(key) => {
                     let wakers = self.reactor.borrow_mut().release(key);
                     drop(wakers);

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::context;
 use crate::event_loop::{Config, Core, Stats};
+use crate::handle::Handle;
 use crate::join::JoinHandle;
 use crate::trace::Tracer;
 
@@ -110,6 +111,11 @@ impl Runtime {
         F: Future + 'static,
     {
         self.core.spawn(future, Some(Arc::from(name)))
+    }
+
+    /// A handle other threads can use to spawn work on this loop.
+    pub fn handle(&self) -> Handle {
+        Handle::new(self.core.shared.clone())
     }
 
     /// Counters: live tasks, armed timers, registered sources, polls so far.
