@@ -105,6 +105,12 @@ impl Sleep {
         if let Some((loop_id, key)) = self.timer.take() {
             if loop_id == core.id {
                 let waker = core.timer_wheel.borrow_mut().cancel(key);
+                if waker.is_some() {
+                    // It was still waiting: this is a cancellation, not the tidy-up after firing.
+                    core.trace(|| Event::TimerCancelled {
+                        by: core.wake_cause(),
+                    });
+                }
                 drop(waker); // after the borrow ends: dropping a waker can run code
             }
         }
@@ -121,6 +127,7 @@ impl Sleep {
         core.trace(|| Event::TimerArmed {
             deadline: self.deadline,
             position,
+            by: core.wake_cause(),
         });
     }
 }
@@ -205,7 +212,8 @@ pub fn blocking_sleep(duration: Duration) {
         true
     });
     if moved != Some(true) {
-        std::thread::sleep(duration);
+        // Traced before the sleep, as on virtual time: the line marks when the blocking began.
         context::with_current(|core| core.trace(|| Event::Blocked { duration }));
+        std::thread::sleep(duration);
     }
 }
