@@ -45,10 +45,11 @@ fn day(number: u32, title: &str) {
     println!("━━━ Day {number}: {title} ━━━");
 }
 
-/// The one-line pointer printed after a day: where to read about what just ran.
+/// The one-line pointer printed after a day: the source that did what just ran, and the part of
+/// the book that explains it.
 fn read_next(source: &str, chapter: &str) {
     println!();
-    println!("  ↪ how it works: {source} · the book: {chapter}");
+    println!("  ↪ read: {source} · {chapter}");
 }
 
 /// Runs the whole tour. `new_loop` gives the settings of each demo's loop (every demo gets a fresh
@@ -66,15 +67,15 @@ pub fn tour(virtual_time: bool, new_loop: impl Fn() -> glassloop::Builder) -> Du
     println!();
     tea_and_toast::demo(new_loop());
     read_next(
-        "examples/sync_vs_async.rs, examples/tea_and_toast.rs, executor/src/time.rs",
-        "docs/asyncio-to-glassloop.md (why async; sleep)",
+        "examples/sync_vs_async.rs, examples/tea_and_toast.rs",
+        "docs/asyncio-to-glassloop.md#why-async",
     );
 
     day(2, "async fn, .await and run");
     async_await::demo(new_loop());
     read_next(
-        "examples/async_await.rs, executor/src/runtime.rs (run), executor/src/event_loop.rs",
-        "docs/asyncio-to-glassloop.md (async, await, coroutine, event loop, asyncio.run)",
+        "examples/async_await.rs, executor/src/runtime.rs",
+        "docs/asyncio-to-glassloop.md#async-and-coroutines",
     );
 
     day(3, "gather and spawn — many things at once");
@@ -82,10 +83,8 @@ pub fn tour(virtual_time: bool, new_loop: impl Fn() -> glassloop::Builder) -> Du
     println!();
     create_task::demo(new_loop());
     read_next(
-        "examples/get_user.rs, examples/create_task.rs, executor/src/gather.rs, \
-         executor/src/join.rs",
-        "docs/asyncio-to-glassloop.md (gather, create_task, Task); docs/reading-the-trace.md \
-         walks through get_user's trace",
+        "examples/get_user.rs, examples/create_task.rs",
+        "docs/asyncio-to-glassloop.md#gather, docs/reading-the-trace.md",
     );
 
     // Days 4 and 5 run the network demos, which come with the networking part of glassloop.
