@@ -28,7 +28,7 @@
 //! ```
 //!
 //! This crate only re-exports; the loop lives in `glassloop-executor`, the timer wheel in
-//! `glassloop-timer`. The book in `docs/` walks through both.
+//! `glassloop-timer`. The book in `docs/` walks through both; start at `docs/README.md`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -37,3 +37,22 @@ pub use glassloop_executor::*;
 
 /// `#[glassloop::main]` and `#[glassloop::test]`: run an `async fn` on a loop.
 pub use glassloop_macros::{main, test};
+
+// The book's Rust samples are compiled and run as doc tests of this crate (they call
+// `glassloop::...` as a reader would), so the chapters cannot drift from the code. Only under
+// `cargo test`: the chapters are not part of the API docs.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/asyncio-to-glassloop.md")]
+mod asyncio_to_glassloop_chapter {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/reading-the-trace.md")]
+mod reading_the_trace_chapter {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/event-loop.md")]
+mod event_loop_chapter {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}

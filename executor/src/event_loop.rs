@@ -32,7 +32,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -104,6 +104,10 @@ pub(crate) struct Core {
     polls: Cell<u64>,
     /// The trace and timeline, when switched on.
     pub(crate) tracer: Option<Tracer>,
+    /// Who is running right now — the task being polled, the timers firing, … — so that a wake
+    /// made now can be reported with its cause. Only the trace reads it, so it is only written
+    /// while the trace is on (see [`Core::note_wake_cause`]).
+    wake_cause: Cell<WakeCause>,
 }
 
 impl Core {
@@ -141,6 +145,7 @@ impl Core {
             io_buffer: RefCell::new(Vec::new()),
             polls: Cell::new(0),
             tracer,
+            wake_cause: Cell::new(WakeCause::Loop),
         });
         context::register_loop(&core);
         Ok(core)
@@ -154,12 +159,42 @@ impl Core {
         }
     }
 
+    /// Notes who is about to run, so the wakes it makes are traced with their cause. Off, this is
+    /// one branch too.
+    #[inline]
+    fn note_wake_cause(&self, cause: WakeCause) {
+        if self.tracer.is_some() {
+            self.wake_cause.set(cause);
+        }
+    }
+
+    /// Who is running now: the cause of a wake made now, or who armed a timer now.
+    pub(crate) fn wake_cause(&self) -> WakeCause {
+        self.wake_cause.get()
+    }
+
     // ----------------------------------------------------------------------------------------
     // Spawning and scheduling
     // ----------------------------------------------------------------------------------------
 
-    /// Puts `future` in the task table and on the ready queue (asyncio's `create_task`).
+    /// Puts `future` in the task table and on the ready queue (asyncio's `create_task`). The trace
+    /// shows the caller's location for a task without a name.
+    #[track_caller]
     pub(crate) fn spawn<F>(&self, future: F, name: Option<Arc<str>>) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        self.spawn_at(future, name, Location::caller())
+    }
+
+    /// [`spawn`](Self::spawn), told where it was called from (for callers that pass through a
+    /// closure, which `#[track_caller]` cannot see through).
+    pub(crate) fn spawn_at<F>(
+        &self,
+        future: F,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
@@ -200,14 +235,24 @@ impl Core {
         self.trace(|| Event::Spawned {
             task: id,
             name: traced_name,
+            location,
         });
         JoinHandle::new(id, self.shared.clone())
     }
 
     /// Queues a task after a wake on the loop's own thread (asyncio's `call_soon`).
+    ///
+    /// The trace shows a wake only when it changes something: a second wake of a task that is
+    /// already queued is not an event.
     pub(crate) fn schedule(&self, id: TaskId) {
+        let woken = || Event::Woken {
+            task: id,
+            cause: self.wake_cause.get(),
+        };
         if id == TaskId::MAIN {
-            self.main_woken.set(true);
+            if !self.main_woken.replace(true) {
+                self.trace(woken);
+            }
             return;
         }
         let mut tasks = self.tasks.borrow_mut();
@@ -219,9 +264,14 @@ impl Core {
                 slot.state = TaskState::Scheduled;
                 drop(tasks);
                 self.ready_queue.borrow_mut().push_back(id);
+                self.trace(woken);
             }
             // Woken during its own poll: remember it, requeue when the poll returns.
-            TaskState::Running => slot.state = TaskState::Notified,
+            TaskState::Running => {
+                slot.state = TaskState::Notified;
+                drop(tasks);
+                self.trace(woken);
+            }
             // Already queued, already noted, or finished: nothing to do.
             TaskState::Scheduled | TaskState::Notified | TaskState::Done | TaskState::Free => {}
         }
@@ -250,6 +300,9 @@ impl Core {
             }
         };
         self.polls.set(self.polls.get() + 1);
+        // From here until the next task is polled, every wake is this task's doing (including the
+        // wake of whoever awaits it, when it finishes).
+        self.note_wake_cause(WakeCause::Task(id));
         self.trace(|| Event::Polled { task: id });
 
         // A panic stops at the task's edge: the loop and the other tasks go on.
@@ -445,12 +498,16 @@ impl Core {
         }));
         let mut cx = Context::from_waker(&main_waker);
         self.main_woken.set(true);
+        self.trace(|| Event::BlockOn);
         loop {
             if self.main_woken.replace(false) {
+                self.note_wake_cause(WakeCause::Main);
+                self.trace(|| Event::Polled { task: TaskId::MAIN });
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                     self.trace(|| Event::LoopDone);
                     return output;
                 }
+                self.trace(|| Event::Pending { task: TaskId::MAIN });
             }
             self.turn();
         }
@@ -489,15 +546,10 @@ impl Core {
         {
             return;
         }
+        self.note_wake_cause(WakeCause::OtherThread);
         while let Ok(message) = self.remote_inbox.try_recv() {
             match message {
-                Message::Wake(id) => {
-                    self.trace(|| Event::Woken {
-                        task: id,
-                        cause: WakeCause::OtherThread,
-                    });
-                    self.schedule(id);
-                }
+                Message::Wake(id) => self.schedule(id),
                 Message::Abort(id) => self.abort(id),
                 Message::Detach(id) => self.detach(id),
                 Message::Spawn(spawn_it) => spawn_it(self),
@@ -517,12 +569,20 @@ impl Core {
         }
         let now_tick = self.clock.current_tick(self.clock.now());
         let mut fired = std::mem::take(&mut *self.wake_buffer.borrow_mut());
-        {
+        let due = {
             let mut wheel = self.timer_wheel.borrow_mut();
-            if wheel.next_expiration().is_some_and(|due| due <= now_tick) {
+            let due = wheel.next_expiration().is_some_and(|due| due <= now_tick);
+            if due {
                 wheel.advance_to(now_tick, &mut fired);
             }
+            due
+        };
+        if due && fired.is_empty() {
+            // The loop woke for a coarse slot whose timers are not due yet (the wheel only knows
+            // when a *slot* is due, not each timer): they moved to a finer level, nothing fired.
+            self.trace(|| Event::WheelTurned);
         }
+        self.note_wake_cause(WakeCause::Timer);
         // Wake with no borrow held: waking runs code.
         for waker in fired.drain(..) {
             self.trace(|| Event::TimerFired);
@@ -544,7 +604,10 @@ impl Core {
                 && self.shared.blocking_jobs.load(Ordering::Acquire) == 0;
             if let (true, Some(tick)) = (quiet, next_timer) {
                 let target = self.clock.tick_instant(tick);
-                self.trace(|| Event::VirtualJump { to: target });
+                self.trace(|| Event::VirtualJump {
+                    wait: target.saturating_duration_since(self.clock.now()),
+                    to: target,
+                });
                 self.clock.advance_to(target);
                 return;
             }
@@ -576,6 +639,7 @@ impl Core {
             });
         }
         let anything = poked || !woken.is_empty();
+        self.note_wake_cause(WakeCause::Io);
         for (source, waker) in woken.drain(..) {
             self.trace(|| Event::IoReady { source });
             waker.wake();
@@ -609,6 +673,7 @@ impl Core {
     pub(crate) fn shutdown(self: &Rc<Self>) {
         let _current = context::enter_for_shutdown(self);
         self.shutting_down.set(true);
+        self.note_wake_cause(WakeCause::Loop);
         self.take_remote_messages();
         loop {
             let ids = self.tasks.borrow().live_ids();

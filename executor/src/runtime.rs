@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::io;
+use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -98,6 +99,7 @@ impl Runtime {
     /// Spawns a task on this loop — asyncio's `loop.create_task(coro)`.
     ///
     /// It may be called outside `block_on`; the task runs once the loop does.
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
@@ -106,6 +108,7 @@ impl Runtime {
     }
 
     /// Like [`spawn`](Self::spawn), with a name the trace and the timeline show.
+    #[track_caller]
     pub fn spawn_named<F>(&self, name: &str, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
@@ -278,8 +281,12 @@ where
     // give it back on failure.
     let mut future = Some(future);
     let mut name = name;
-    match context::with_current(|core| core.spawn(future.take().expect("taken once"), name.take()))
-    {
+    // Read here: `#[track_caller]` does not reach into the closure below.
+    let location = Location::caller();
+    let spawned = context::with_current(|core| {
+        core.spawn_at(future.take().expect("taken once"), name.take(), location)
+    });
+    match spawned {
         Some(handle) => handle,
         None => panic!(
             "glassloop::spawn was called outside a running glassloop loop. Call it from async code \

@@ -147,6 +147,12 @@ impl Sleep {
         if let Some((loop_id, key)) = self.timer.take() {
             if loop_id == core.id {
                 let waker = core.timer_wheel.borrow_mut().cancel(key);
+                if waker.is_some() {
+                    // It was still waiting: this is a cancellation, not the tidy-up after firing.
+                    core.trace(|| Event::TimerCancelled {
+                        by: core.wake_cause(),
+                    });
+                }
                 drop(waker); // after the borrow ends: dropping a waker can run code
             }
         }
@@ -162,6 +168,7 @@ impl Sleep {
         core.trace(|| Event::TimerArmed {
             deadline: self.deadline,
             position: core.timer_wheel.borrow().position(key),
+            by: core.wake_cause(),
         });
     }
 }
@@ -246,8 +253,9 @@ pub fn blocking_sleep(duration: Duration) {
         true
     });
     if moved != Some(true) {
-        std::thread::sleep(duration);
+        // Traced before the sleep, as on virtual time: the line marks when the blocking began.
         context::with_current(|core| core.trace(|| Event::Blocked { duration }));
+        std::thread::sleep(duration);
     }
 }
 
