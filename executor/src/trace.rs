@@ -1,15 +1,20 @@
 //! The trace: the loop narrating itself, one line per event — asyncio's debug mode, made readable.
 //!
 //! With `GLASSLOOP_TRACE=1` (or [`Builder::trace`](crate::Builder::trace)) every step the loop takes
-//! is printed, in asyncio's words. This is the start of `examples/get_user.rs` on virtual time:
+//! is printed, in asyncio's words. This is the start of `examples/get_user.rs`:
 //!
 //! ```text
 //! [   0.000s] block_on: the loop starts and schedules main()
 //! [   0.000s] main() polled
 //! [   0.000s] timer armed by main(): due at 1.000s, wheel level 1 slot 15
+//! [   0.000s] timer armed by main(): due at 1.000s, wheel level 1 slot 15
+//! [   0.000s] timer armed by main(): due at 1.000s, wheel level 1 slot 15
 //! [   0.000s] main() → Pending: waits at an .await
-//! [   0.000s] loop parks in the selector: no task ready, timer wheel due in 960 ms
+//! [   0.000s] loop parks in the selector: no task ready, the timer wheel is due in 960 ms
+//! [   0.961s] loop wakes: timeout (the timer wheel is due)
 //! ```
+//!
+//! `docs/reading-the-trace.md` reads the whole of it, line by line.
 //!
 //! Every line is the loop's time, then the event. The events, in the order a task meets them:
 //!
