@@ -13,12 +13,13 @@
 
 use std::cell::RefCell;
 use std::future::poll_fn;
-use std::io;
-use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 use std::time::Duration;
+
+mod support;
+use support::{assert_golden, assert_same_text, blessing, repo_path, Capture};
 
 #[allow(dead_code)] // each demo's own `main` is not used here, only its `demo`
 #[path = "../examples/get_user.rs"]
@@ -31,26 +32,6 @@ mod sync_vs_async;
 #[allow(dead_code)]
 #[path = "../examples/tea_and_toast.rs"]
 mod tea_and_toast;
-
-/// An `io::Write` that keeps what is written, shared with the test that reads it afterwards.
-#[derive(Clone, Default)]
-struct Capture(Rc<RefCell<Vec<u8>>>);
-
-impl io::Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.borrow().clone()).expect("the trace is UTF-8")
-    }
-}
 
 /// A virtual-time loop with the trace lines on, writing to `capture`.
 fn traced(capture: &Capture) -> glassloop::Builder {
@@ -66,53 +47,6 @@ fn check_environment() {
         std::env::var_os("GLASSLOOP_TRACE").is_none(),
         "unset GLASSLOOP_TRACE to run the trace tests: it adds output of its own"
     );
-}
-
-fn repo_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
-
-fn blessing() -> bool {
-    std::env::var_os("GLASSLOOP_BLESS").is_some_and(|value| value == "1")
-}
-
-/// Compares `actual` with the golden file `tests/golden/{name}`, or rewrites the file when
-/// `GLASSLOOP_BLESS=1`.
-fn assert_golden(name: &str, actual: &str) {
-    let path = repo_path("tests/golden").join(name);
-    if blessing() {
-        std::fs::create_dir_all(path.parent().expect("a parent directory"))
-            .expect("create tests/golden");
-        std::fs::write(&path, actual).expect("write the golden file");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|error| {
-        panic!(
-            "cannot read {}: {error}. Create it with GLASSLOOP_BLESS=1",
-            path.display()
-        )
-    });
-    assert_same_text(&expected, actual, &path.display().to_string());
-}
-
-/// Like `assert_eq!` on two texts, but points at the first line that differs.
-fn assert_same_text(expected: &str, actual: &str, what: &str) {
-    if expected == actual {
-        return;
-    }
-    let mut expected_lines = expected.lines();
-    let mut actual_lines = actual.lines();
-    let mut number = 1;
-    loop {
-        match (expected_lines.next(), actual_lines.next()) {
-            (Some(e), Some(a)) if e == a => number += 1,
-            (e, a) => panic!(
-                "{what} differs at line {number}:\n  expected: {e:?}\n  actual:   {a:?}\n\n\
-                 the whole actual text:\n{actual}\n(if the change is deliberate, rerun with \
-                 GLASSLOOP_BLESS=1 and review the diff)"
-            ),
-        }
-    }
 }
 
 #[test]

@@ -45,6 +45,7 @@ use glassloop_timer::TimerWheel;
 
 use crate::clock::{Clock, TICK};
 use crate::context;
+use crate::introspect::{render_dump, TaskInfo, TaskStatus, WaitingOn};
 use crate::join::{panic_message, JoinError, JoinHandle};
 use crate::reactor::{Reactor, WAKE_TOKEN};
 use crate::task::{BoxedTask, TaskId, TaskOutput, TaskState, TaskTable};
@@ -58,6 +59,7 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 #[derive(Clone, Default)]
 pub(crate) struct Config {
     pub(crate) virtual_time: bool,
+    pub(crate) dump: bool,
     pub(crate) tracer: Option<Tracer>,
 }
 
@@ -108,6 +110,17 @@ pub(crate) struct Core {
     /// made now can be reported with its cause. Only the trace reads it, so it is only written
     /// while the trace is on (see [`Core::note_wake_cause`]).
     wake_cause: Cell<WakeCause>,
+    /// The task being polled right now (`TaskId::MAIN` for the `block_on` future), so leaf futures
+    /// can note what it waits on (see [`introspect.rs`](crate::introspect)).
+    running: Cell<Option<TaskId>>,
+    /// What the main future waits on.
+    main_waiting_on: RefCell<Option<WaitingOn>>,
+    /// Tasks spawned so far, to number them 1, 2, 3 ….
+    spawned: Cell<u64>,
+    /// `GLASSLOOP_TRACE=dump`: print `all_tasks` before every long wait.
+    dump: bool,
+    /// The dump was printed and no task has run since.
+    dumped: Cell<bool>,
 }
 
 impl Core {
@@ -146,6 +159,11 @@ impl Core {
             polls: Cell::new(0),
             tracer,
             wake_cause: Cell::new(WakeCause::Loop),
+            running: Cell::new(None),
+            main_waiting_on: RefCell::new(None),
+            spawned: Cell::new(0),
+            dump: config.dump,
+            dumped: Cell::new(false),
         });
         context::register_loop(&core);
         Ok(core)
@@ -219,6 +237,9 @@ impl Core {
             slot.future = Some(boxed);
             slot.has_handle = true;
             slot.name = name;
+            self.spawned.set(self.spawned.get() + 1);
+            slot.number = self.spawned.get();
+            slot.location = Some(location);
             // Reuse the waker's shared part when no clone of it outlived the previous task.
             match slot.waker.as_mut().and_then(Arc::get_mut) {
                 Some(waker) => waker.task = id,
@@ -294,6 +315,7 @@ impl Core {
             }
             // Cleared *before* the poll: a wake from now on moves it to Notified and is not lost.
             slot.state = TaskState::Running;
+            slot.waiting_on = None;
             match (slot.future.take(), slot.waker.take()) {
                 (Some(future), Some(waker)) => (future, waker),
                 _ => unreachable!("a scheduled task has its future and waker"),
@@ -309,7 +331,10 @@ impl Core {
         let result = {
             let waker = futures_task::waker_ref(&task_waker);
             let mut cx = Context::from_waker(&waker);
-            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
+            self.running.set(Some(id));
+            let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+            self.running.set(None);
+            result
         };
 
         match result {
@@ -424,8 +449,10 @@ impl Core {
             Some(waker) if waker.will_wake(cx.waker()) => None,
             _ => slot.join_waker.replace(cx.waker().clone()),
         };
+        let task = slot.number;
         drop(tasks);
         drop(old);
+        self.note_waiting(|| WaitingOn::Task { task });
         Poll::Pending
     }
 
@@ -503,7 +530,11 @@ impl Core {
             if self.main_woken.replace(false) {
                 self.note_wake_cause(WakeCause::Main);
                 self.trace(|| Event::Polled { task: TaskId::MAIN });
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                self.main_waiting_on.borrow_mut().take();
+                self.running.set(Some(TaskId::MAIN));
+                let polled = future.as_mut().poll(&mut cx);
+                self.running.set(None);
+                if let Poll::Ready(output) = polled {
                     self.trace(|| Event::LoopDone);
                     return output;
                 }
@@ -519,6 +550,9 @@ impl Core {
 
         // Only the tasks that were ready when the turn began.
         let ready_at_start = self.ready_queue.borrow().len();
+        if self.dump && ready_at_start > 0 {
+            self.dumped.set(false); // something runs: a later idle spell deserves its own dump
+        }
         for _ in 0..ready_at_start {
             let next = self.ready_queue.borrow_mut().pop_front();
             match next {
@@ -604,6 +638,7 @@ impl Core {
                 && self.shared.blocking_jobs.load(Ordering::Acquire) == 0;
             if let (true, Some(tick)) = (quiet, next_timer) {
                 let target = self.clock.tick_instant(tick);
+                self.dump_if_idle(Some(target.saturating_duration_since(self.clock.now())));
                 self.trace(|| Event::VirtualJump {
                     wait: target.saturating_duration_since(self.clock.now()),
                     to: target,
@@ -618,6 +653,7 @@ impl Core {
             let wait = deadline.saturating_duration_since(self.clock.now());
             round_up_to_tick(wait)
         });
+        self.dump_if_idle(timeout);
         self.trace(|| Event::Park { timeout });
         self.poll_io(timeout);
     }
@@ -651,6 +687,88 @@ impl Core {
     // ----------------------------------------------------------------------------------------
     // Introspection and shutdown
     // ----------------------------------------------------------------------------------------
+
+    /// Notes what the task being polled now is waiting on (called by leaf futures as they return
+    /// `Pending`). Outside a poll it does nothing.
+    pub(crate) fn note_waiting(&self, waiting_on: impl FnOnce() -> WaitingOn) {
+        match self.running.get() {
+            None => {}
+            Some(TaskId::MAIN) => *self.main_waiting_on.borrow_mut() = Some(waiting_on()),
+            Some(id) => {
+                if let Some(slot) = self.tasks.borrow_mut().get_mut(id) {
+                    slot.waiting_on = Some(waiting_on());
+                }
+            }
+        }
+    }
+
+    /// Every live task; see [`introspect::all_tasks`](crate::all_tasks).
+    pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {
+        let running = self.running.get();
+        let mut tasks = vec![TaskInfo {
+            number: 0,
+            name: "main()".to_owned(),
+            status: if running == Some(TaskId::MAIN) {
+                TaskStatus::Running
+            } else if self.main_woken.get() {
+                TaskStatus::Ready
+            } else {
+                TaskStatus::Waiting
+            },
+            waiting_on: self.main_waiting_on.borrow().clone(),
+        }];
+        let table = self.tasks.borrow();
+        let mut live: Vec<TaskInfo> = table
+            .iter()
+            .filter(|(_, slot)| slot.state != TaskState::Done)
+            .map(|(_, slot)| TaskInfo {
+                number: slot.number,
+                name: match (&slot.name, slot.location) {
+                    (Some(name), _) => name.to_string(),
+                    (None, Some(location)) => short_location(location),
+                    (None, None) => String::new(),
+                },
+                status: match slot.state {
+                    TaskState::Scheduled => TaskStatus::Ready,
+                    TaskState::Running | TaskState::Notified => TaskStatus::Running,
+                    _ => TaskStatus::Waiting,
+                },
+                waiting_on: slot.waiting_on.clone(),
+            })
+            .collect();
+        live.sort_by_key(|info| info.number);
+        tasks.extend(live);
+        tasks
+    }
+
+    /// `GLASSLOOP_TRACE=dump`: before a long wait, say what every task waits on — once per idle
+    /// spell (a turn that polls something starts a new one).
+    fn dump_if_idle(&self, wait: Option<Duration>) {
+        const LONG_WAIT: Duration = Duration::from_secs(1);
+        if !self.dump || self.dumped.get() || wait.is_some_and(|wait| wait < LONG_WAIT) {
+            return;
+        }
+        self.dumped.set(true);
+        let why = match wait {
+            Some(wait) => format!(
+                "no task can run, and nothing is due for at least {:.3}s",
+                wait.as_secs_f64()
+            ),
+            None => "the loop is stuck: no task can run and no timer is armed, so only I/O or \
+                     another thread can wake it"
+                .to_owned(),
+        };
+        let text = render_dump(
+            &self.all_tasks(),
+            self.clock.now(),
+            self.clock.origin(),
+            &why,
+        );
+        match &self.tracer {
+            Some(tracer) => tracer.write_raw(&text),
+            None => eprint!("{text}"),
+        }
+    }
 
     /// Counters for tests and the curious.
     pub(crate) fn stats(&self) -> Stats {
@@ -710,4 +828,12 @@ fn round_up_to_tick(wait: Duration) -> Duration {
     } else {
         wait + (TICK - Duration::from_nanos(nanos as u64))
     }
+}
+
+/// `file.rs:12` for a spawn location (the directories add nothing on a one-line list).
+fn short_location(location: &Location<'_>) -> String {
+    let file = std::path::Path::new(location.file())
+        .file_name()
+        .map_or_else(|| location.file().into(), |name| name.to_string_lossy());
+    format!("{file}:{}", location.line())
 }

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::context;
+use crate::introspect::WaitingOn;
 use crate::reactor::{Direction, SourceKey};
 use crate::trace::Event;
 use crate::waker::{Message, Shared};
@@ -80,6 +81,15 @@ impl<S: mio::event::Source> IoSource<S> {
                 .borrow_mut()
                 .poll_ready(self.key, direction, cx);
             drop(replaced); // outside the reactor borrow
+            if ready.is_pending() {
+                core.note_waiting(|| WaitingOn::Socket {
+                    socket: self.key.number(),
+                    direction: match direction {
+                        Direction::Read => "read",
+                        Direction::Write => "write",
+                    },
+                });
+            }
             ready.map(Ok)
         })
         .unwrap_or_else(|| Poll::Ready(Err(wrong_loop())))

@@ -121,6 +121,11 @@ impl Runtime {
         Handle::new(self.core.shared.clone())
     }
 
+    /// Every unfinished task of this loop and what it waits on (see [`all_tasks`](crate::all_tasks)).
+    pub fn all_tasks(&self) -> Vec<crate::TaskInfo> {
+        self.core.all_tasks()
+    }
+
     /// Counters: live tasks, armed timers, registered sources, polls so far.
     ///
     /// ```
@@ -167,6 +172,7 @@ pub struct Builder {
     virtual_time: bool,
     trace: bool,
     timeline: bool,
+    dump: bool,
     sink: Option<Box<dyn io::Write>>,
 }
 
@@ -190,6 +196,13 @@ impl Builder {
         self
     }
 
+    /// Before every wait of a second or more (or forever), prints every task and what it waits on
+    /// (as `GLASSLOOP_TRACE=dump` does) — "why is my program not finishing?", answered.
+    pub fn dump(mut self, on: bool) -> Builder {
+        self.dump = on;
+        self
+    }
+
     /// Sends the trace and the timeline to `sink` instead of stderr (tests capture them this way).
     pub fn trace_to(mut self, sink: impl io::Write + 'static) -> Builder {
         self.sink = Some(Box::new(sink));
@@ -205,7 +218,9 @@ impl Builder {
                 .iter()
                 .any(|w| matches!(*w, "1" | "true" | "lines"));
         let timeline = self.timeline || env_words.contains(&"timeline");
-        let tracer = (lines || timeline).then(|| {
+        let dump = self.dump || env_words.contains(&"dump");
+        // The dump goes to the same sink as the trace, so a tracer exists when either is on.
+        let tracer = (lines || timeline || dump).then(|| {
             let sink = self
                 .sink
                 .unwrap_or_else(|| Box::new(io::stderr()) as Box<dyn io::Write>);
@@ -213,6 +228,7 @@ impl Builder {
         });
         let core = Core::new(Config {
             virtual_time: self.virtual_time,
+            dump,
             tracer,
         })?;
         Ok(Runtime { core })

@@ -35,10 +35,12 @@
 
 use std::any::Any;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Waker;
 
+use crate::introspect::WaitingOn;
 use crate::join::JoinError;
 use crate::waker::TaskWaker;
 
@@ -108,6 +110,12 @@ pub(crate) struct TaskSlot {
     pub(crate) waker: Option<Arc<TaskWaker>>,
     /// The task's name, for the trace and panics.
     pub(crate) name: Option<Arc<str>>,
+    /// 1, 2, 3 … in spawn order (as the trace and `all_tasks` number tasks).
+    pub(crate) number: u64,
+    /// Where it was spawned, to name an unnamed task.
+    pub(crate) location: Option<&'static Location<'static>>,
+    /// What it waits on, noted by the leaf future that returned `Pending` in its last poll.
+    pub(crate) waiting_on: Option<WaitingOn>,
 }
 
 impl TaskSlot {
@@ -122,6 +130,9 @@ impl TaskSlot {
             abort_requested: false,
             waker: None,
             name: None,
+            number: 0,
+            location: None,
+            waiting_on: None,
         }
     }
 }
@@ -181,6 +192,7 @@ impl TaskTable {
         slot.abort_requested = false;
         slot.join_waker = None;
         slot.name = None;
+        slot.waiting_on = None;
         let leftovers = (slot.future.take(), slot.output.take());
         self.free.push(id.index);
         self.live -= 1;
@@ -190,6 +202,21 @@ impl TaskTable {
     /// How many tasks are alive (not yet freed).
     pub(crate) fn live(&self) -> usize {
         self.live
+    }
+
+    /// Every live slot, with its id.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (TaskId, &TaskSlot)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| slot.state != TaskState::Free)
+            .map(|(index, slot)| {
+                let id = TaskId {
+                    index: index as u32,
+                    generation: slot.generation,
+                };
+                (id, slot)
+            })
     }
 
     /// Ids of every task that still holds a future or an output (used at shutdown).

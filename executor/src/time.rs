@@ -25,6 +25,7 @@ use glassloop_timer::TimerKey;
 use crate::clock::deadline_after;
 use crate::context;
 use crate::event_loop::Core;
+use crate::introspect::WaitingOn;
 use crate::trace::Event;
 
 mod interval;
@@ -206,6 +207,9 @@ impl Future for Sleep {
                 // First poll, or polled by a different loop than before: arm in this one.
                 _ => this.arm(core, cx),
             }
+            core.note_waiting(|| WaitingOn::Timer {
+                deadline: this.deadline,
+            });
             Poll::Pending
         })
         .unwrap_or_else(|| {

@@ -218,6 +218,13 @@ impl Tracer {
         let _ = state.sink.write_all(state.line.as_bytes());
     }
 
+    /// Writes prepared text (the task dump) to the sink as it is.
+    pub(crate) fn write_raw(&self, text: &str) {
+        if let Ok(mut state) = self.state.try_borrow_mut() {
+            let _ = state.sink.write_all(text.as_bytes());
+        }
+    }
+
     /// The loop is ending: draw the timeline, if asked.
     pub(crate) fn finish(&self, now: Instant) {
         let Ok(mut state) = self.state.try_borrow_mut() else {

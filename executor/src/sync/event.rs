@@ -32,21 +32,31 @@ use super::wait_list::{wake_all, WaitList, Waiter};
 ///     assert_eq!(waiter.await.unwrap(), "saw it");
 /// });
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Event {
     inner: Rc<RefCell<Inner>>,
 }
 
-#[derive(Default)]
 struct Inner {
     is_set: bool,
     waiters: WaitList,
 }
 
+impl Default for Event {
+    fn default() -> Event {
+        Event::new()
+    }
+}
+
 impl Event {
     /// A new, unset event.
     pub fn new() -> Event {
-        Event::default()
+        Event {
+            inner: Rc::new(RefCell::new(Inner {
+                is_set: false,
+                waiters: WaitList::new("Event.wait"),
+            })),
+        }
     }
 
     /// Sets the flag and wakes every waiter.

@@ -131,10 +131,10 @@ impl<T> Queue<T> {
             inner: Rc::new(RefCell::new(Inner {
                 items: VecDeque::new(),
                 maxsize,
-                getters: WaitList::default(),
-                putters: WaitList::default(),
+                getters: WaitList::new("Queue.get"),
+                putters: WaitList::new("Queue.put (the queue is full)"),
                 unfinished: 0,
-                joiners: WaitList::default(),
+                joiners: WaitList::new("Queue.join"),
             })),
         }
     }

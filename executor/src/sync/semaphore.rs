@@ -51,7 +51,7 @@ impl Semaphore {
         Semaphore {
             inner: Rc::new(RefCell::new(Inner {
                 permits,
-                waiters: WaitList::default(),
+                waiters: WaitList::new("Semaphore.acquire (or Lock)"),
             })),
         }
     }

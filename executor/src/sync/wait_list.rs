@@ -10,11 +10,14 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::task::{Context, Waker};
 
+use crate::introspect::{note_waiting, WaitingOn};
+
 /// One waiting task.
-#[derive(Default)]
 pub(crate) struct Waiter {
     waker: RefCell<Option<Waker>>,
     notified: Cell<bool>,
+    /// What `all_tasks` says the task waits on, e.g. `"Queue.get"`.
+    what: &'static str,
 }
 
 impl Waiter {
@@ -25,6 +28,7 @@ impl Waiter {
 
     /// Stores the waker of whoever polls now (replacing a stale one).
     pub(crate) fn register(&self, cx: &Context<'_>) {
+        note_waiting(|| WaitingOn::Primitive { what: self.what });
         let mut waker = self.waker.borrow_mut();
         match &*waker {
             Some(stored) if stored.will_wake(cx.waker()) => {}
@@ -34,15 +38,27 @@ impl Waiter {
 }
 
 /// Waiters in arrival order.
-#[derive(Default)]
 pub(crate) struct WaitList {
     queue: VecDeque<Rc<Waiter>>,
+    what: &'static str,
 }
 
 impl WaitList {
+    /// An empty list; `what` names it in `all_tasks` (e.g. `"Lock"`).
+    pub(crate) fn new(what: &'static str) -> WaitList {
+        WaitList {
+            queue: VecDeque::new(),
+            what,
+        }
+    }
+
     /// Adds a waiter at the back (or the front, for one that was notified and lost its turn).
     pub(crate) fn push(&mut self, cx: &Context<'_>, at_front: bool) -> Rc<Waiter> {
-        let waiter = Rc::new(Waiter::default());
+        let waiter = Rc::new(Waiter {
+            waker: RefCell::new(None),
+            notified: Cell::new(false),
+            what: self.what,
+        });
         waiter.register(cx);
         if at_front {
             self.queue.push_front(waiter.clone());
