@@ -54,5 +54,9 @@ mod reading_the_trace_chapter {}
 mod event_loop_chapter {}
 
 #[cfg(doctest)]
+#[doc = include_str!("../docs/waiting-for-each-other.md")]
+mod waiting_for_each_other_chapter {}
+
+#[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 mod readme {}

@@ -159,3 +159,15 @@ fn dump_mode_explains_a_stuck_program() {
     assert!(gave_up);
     assert_golden("dump_stuck.txt", &capture.text());
 }
+
+#[test]
+fn the_book_quotes_the_real_dump() {
+    let golden =
+        std::fs::read_to_string(support::repo_path("tests/golden/dump_stuck.txt")).unwrap();
+    let chapter =
+        std::fs::read_to_string(support::repo_path("docs/waiting-for-each-other.md")).unwrap();
+    assert!(
+        chapter.contains(golden.trim_end()),
+        "docs/waiting-for-each-other.md must quote tests/golden/dump_stuck.txt as it is"
+    );
+}
