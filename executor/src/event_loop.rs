@@ -60,6 +60,7 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct Config {
     pub(crate) virtual_time: bool,
     pub(crate) dump: bool,
+    pub(crate) slow_poll: Option<Duration>,
     pub(crate) tracer: Option<Tracer>,
 }
 
@@ -121,6 +122,9 @@ pub(crate) struct Core {
     dump: bool,
     /// The dump was printed and no task has run since.
     dumped: Cell<bool>,
+    /// Warn about a poll that holds the loop longer than this (asyncio debug mode's
+    /// `slow_callback_duration`).
+    slow_poll: Option<Duration>,
 }
 
 impl Core {
@@ -164,6 +168,7 @@ impl Core {
             spawned: Cell::new(0),
             dump: config.dump,
             dumped: Cell::new(false),
+            slow_poll: config.slow_poll,
         });
         context::register_loop(&core);
         Ok(core)
@@ -332,8 +337,13 @@ impl Core {
             let waker = futures_task::waker_ref(&task_waker);
             let mut cx = Context::from_waker(&waker);
             self.running.set(Some(id));
+            // The clock is read around the poll only when slow polls are being watched.
+            let started = self.slow_poll.map(|_| self.clock.now());
             let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
             self.running.set(None);
+            if let Some(started) = started {
+                self.check_slow_poll(id, started);
+            }
             result
         };
 
@@ -411,7 +421,7 @@ impl Core {
             let join_waker = slot.join_waker.take();
             drop(tasks);
             if let Some(waker) = join_waker {
-                waker.wake();
+                wake_guarded(waker, "as the task it awaits finished");
             }
         } else {
             let leftovers = tasks.free(id);
@@ -620,7 +630,7 @@ impl Core {
         // Wake with no borrow held: waking runs code.
         for waker in fired.drain(..) {
             self.trace(|| Event::TimerFired);
-            waker.wake();
+            wake_guarded(waker, "by a timer");
         }
         *self.wake_buffer.borrow_mut() = fired;
     }
@@ -678,7 +688,7 @@ impl Core {
         self.note_wake_cause(WakeCause::Io);
         for (source, waker) in woken.drain(..) {
             self.trace(|| Event::IoReady { source });
-            waker.wake();
+            wake_guarded(waker, "by I/O");
         }
         *self.io_buffer.borrow_mut() = woken;
         anything
@@ -739,6 +749,38 @@ impl Core {
         live.sort_by_key(|info| info.number);
         tasks.extend(live);
         tasks
+    }
+
+    /// asyncio's debug-mode warning, "Executing <Task …> took 0.150 seconds": a poll that held the
+    /// loop this long kept every other task, timer and socket waiting.
+    fn check_slow_poll(&self, id: TaskId, started: Instant) {
+        let (Some(threshold), held) = (self.slow_poll, self.clock.now() - started) else {
+            return;
+        };
+        if held < threshold {
+            return;
+        }
+        if let Some(tracer) = self.tracer.as_ref().filter(|tracer| tracer.prints_lines()) {
+            tracer.record(self.clock.now(), Event::SlowPoll { task: id, held });
+            return;
+        }
+        let label = self
+            .tasks
+            .borrow()
+            .get(id)
+            .map_or_else(String::new, |slot| {
+                let name = match (&slot.name, slot.location) {
+                    (Some(name), _) => name.to_string(),
+                    (None, Some(location)) => short_location(location),
+                    (None, None) => String::new(),
+                };
+                format!("task {} '{name}'", slot.number)
+            });
+        eprintln!(
+            "glassloop: slow poll: {label} held the loop for {:.3}s in one poll — a blocking call? \
+             Nothing else could run meanwhile (use .await, or glassloop::to_thread for blocking work)",
+            held.as_secs_f64()
+        );
     }
 
     /// `GLASSLOOP_TRACE=dump`: before a long wait, say what every task waits on — once per idle
@@ -827,6 +869,17 @@ fn round_up_to_tick(wait: Duration) -> Duration {
         wait
     } else {
         wait + (TICK - Duration::from_nanos(nanos as u64))
+    }
+}
+
+/// Wakes `waker`, containing a panic. Any type can be a waker (`std::task::Wake` is a public
+/// trait), so waking runs user code, and a waker that panics must not take the loop down.
+fn wake_guarded(waker: Waker, how: &str) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || waker.wake())) {
+        eprintln!(
+            "glassloop: a waker panicked when woken {how}: {}; the loop goes on",
+            panic_message(payload.as_ref())
+        );
     }
 }
 

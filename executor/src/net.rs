@@ -79,15 +79,20 @@ impl TcpListener {
     ///
     /// **Cancellation:** dropping the future before it completes accepts nothing.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let mut retrying = false;
         loop {
             let accepted = poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |l| l.accept())).await;
             match accepted {
                 Ok((stream, peer)) => return Ok((TcpStream::from_mio(stream)?, peer)),
                 Err(error) if is_resource_exhaustion(&error) => {
-                    eprintln!(
-                        "glassloop: accept failed ({error}); retrying in {} ms",
-                        ACCEPT_RETRY.as_millis()
-                    );
+                    // Said once per streak, not once per retry.
+                    if !retrying {
+                        eprintln!(
+                            "glassloop: accept failed ({error}); retrying every {} ms until it works",
+                            ACCEPT_RETRY.as_millis()
+                        );
+                        retrying = true;
+                    }
                     sleep(ACCEPT_RETRY).await;
                 }
                 // A connection that was reset before we accepted it is not the listener's problem.

@@ -10,6 +10,11 @@ use std::io;
 use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// A poll longer than this is reported when slow polls are watched (asyncio's default
+/// `slow_callback_duration` is 100 ms too).
+const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
 
 use crate::context;
 use crate::event_loop::{Config, Core, Stats};
@@ -173,6 +178,7 @@ pub struct Builder {
     trace: bool,
     timeline: bool,
     dump: bool,
+    slow_poll: Option<Duration>,
     sink: Option<Box<dyn io::Write>>,
 }
 
@@ -203,6 +209,14 @@ impl Builder {
         self
     }
 
+    /// Warns (on stderr, or in the trace) when one poll holds the loop longer than `threshold` —
+    /// asyncio debug mode's "Executing <Task …> took 0.150 seconds". On by default, at 100 ms,
+    /// whenever the trace, timeline or dump is on, or with `GLASSLOOP_TRACE=slow`.
+    pub fn warn_slow_polls(mut self, threshold: Duration) -> Builder {
+        self.slow_poll = Some(threshold);
+        self
+    }
+
     /// Sends the trace and the timeline to `sink` instead of stderr (tests capture them this way).
     pub fn trace_to(mut self, sink: impl io::Write + 'static) -> Builder {
         self.sink = Some(Box::new(sink));
@@ -226,9 +240,15 @@ impl Builder {
                 .unwrap_or_else(|| Box::new(io::stderr()) as Box<dyn io::Write>);
             Tracer::new(lines, timeline, sink)
         });
+        // Watching for slow polls costs two clock reads per poll: on when asked, or whenever the
+        // loop is being watched anyway.
+        let slow_poll = self.slow_poll.or_else(|| {
+            (tracer.is_some() || env_words.contains(&"slow")).then_some(DEFAULT_SLOW_POLL)
+        });
         let core = Core::new(Config {
             virtual_time: self.virtual_time,
             dump,
+            slow_poll,
             tracer,
         })?;
         Ok(Runtime { core })

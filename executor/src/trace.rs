@@ -134,6 +134,11 @@ pub(crate) enum Event {
         wait: Duration,
         to: Instant,
     },
+    /// One poll held the loop longer than the slow-poll threshold.
+    SlowPoll {
+        task: TaskId,
+        held: Duration,
+    },
     Blocked {
         duration: Duration,
     },
@@ -216,6 +221,11 @@ impl Tracer {
         describe(&mut state.line, &event, &state.labels, state.origin);
         state.line.push('\n');
         let _ = state.sink.write_all(state.line.as_bytes());
+    }
+
+    /// Whether one line per event is being printed.
+    pub(crate) fn prints_lines(&self) -> bool {
+        self.state.try_borrow().is_ok_and(|state| state.lines)
     }
 
     /// Writes prepared text (the task dump) to the sink as it is.
@@ -395,6 +405,16 @@ fn describe(out: &mut String, event: &Event, labels: &HashMap<TaskId, Arc<str>>,
                 out,
                 "the loop is blocked for {} ms by a blocking call: nothing else can run",
                 duration.as_millis()
+            );
+        }
+        Event::SlowPoll { task, held } => {
+            out.push_str("slow poll: ");
+            task_label(out, *task, labels);
+            let _ = write!(
+                out,
+                " held the loop for {:.3}s in one poll — a blocking call? (asyncio's debug mode \
+                 warns the same)",
+                held.as_secs_f64()
             );
         }
         Event::LoopDone => out.push_str("main() → Ready: block_on returns its output"),
