@@ -58,5 +58,9 @@ mod event_loop_chapter {}
 mod waiting_for_each_other_chapter {}
 
 #[cfg(doctest)]
+#[doc = include_str!("../docs/what-can-go-wrong.md")]
+mod what_can_go_wrong_chapter {}
+
+#[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 mod readme {}
