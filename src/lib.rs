@@ -34,3 +34,13 @@
 #![deny(missing_docs)]
 
 pub use glassloop_executor::*;
+
+// The book's chapters on the reactor and on HTTP are compiled and run as doc tests, so their code
+// cannot drift from the runtime. (Only under `cargo test`: they are not part of the API docs.)
+#[cfg(doctest)]
+#[doc = include_str!("../docs/reactor.md")]
+mod reactor_chapter {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/http.md")]
+mod http_chapter {}
