@@ -221,3 +221,21 @@ fn host_names_are_resolved_off_the_loop() {
         server.abort();
     });
 }
+
+#[test]
+fn a_long_delay_is_not_cut_short_by_the_servers_request_timeout() {
+    let rt = glassloop::Runtime::builder()
+        .virtual_time(true)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (addr, server) = http_get::start_delay_server().await.unwrap();
+        let start = glassloop::now();
+        let response = client::get(&format!("http://{addr}/delay/20000"))
+            .await
+            .unwrap();
+        assert_eq!(response.status, 200);
+        assert_eq!(glassloop::now() - start, Duration::from_secs(20));
+        server.abort();
+    });
+}

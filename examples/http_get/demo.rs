@@ -157,8 +157,7 @@ pub async fn start_delay_server() -> io::Result<(SocketAddr, JoinHandle<()>)> {
         loop {
             match listener.accept().await {
                 Ok((stream, _)) => connections.add(glassloop::spawn(async move {
-                    // A client that sends nothing is dropped after a while.
-                    let _ = glassloop::timeout(Duration::from_secs(10), answer(stream)).await;
+                    let _ = answer(stream).await;
                 })),
                 Err(error) => {
                     eprintln!("delay server: accept failed: {error}");
@@ -192,24 +191,11 @@ impl Drop for Connections {
 
 /// Reads one request head, waits the delay its path asks for, answers, closes.
 async fn answer(mut stream: TcpStream) -> io::Result<()> {
-    let mut head = Vec::new();
-    let mut chunk = [0u8; 1024];
-    let path = loop {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(()); // the client went away
-        }
-        head.extend_from_slice(&chunk[..n]);
-        let mut headers = [httparse::EMPTY_HEADER; 32];
-        let mut request = httparse::Request::new(&mut headers);
-        match request.parse(&head) {
-            Ok(httparse::Status::Complete(_)) => break request.path.unwrap_or("/").to_string(),
-            Ok(httparse::Status::Partial) if head.len() <= 8 * 1024 => {}
-            _ => {
-                stream.write_all(&reply(400, "Bad Request", "")).await?;
-                return Ok(());
-            }
-        }
+    // A client that never finishes its request is dropped after a while.
+    let path = match glassloop::timeout(Duration::from_secs(10), read_path(&mut stream)).await {
+        Ok(Ok(Some(path))) => path,
+        Ok(Ok(None)) | Err(_) => return Ok(()),
+        Ok(Err(error)) => return Err(error),
     };
     let delay_ms = path
         .strip_prefix("/delay/")
@@ -223,6 +209,32 @@ async fn answer(mut stream: TcpStream) -> io::Result<()> {
         None => reply(404, "Not Found", "try /delay/500\n"),
     };
     stream.write_all(&response).await
+}
+
+/// Reads a request head and returns its path; `None` if the client left, or sent something that
+/// is not HTTP (it has been answered with a 400 then).
+async fn read_path(stream: &mut TcpStream) -> io::Result<Option<String>> {
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        head.extend_from_slice(&chunk[..n]);
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut request = httparse::Request::new(&mut headers);
+        match request.parse(&head) {
+            Ok(httparse::Status::Complete(_)) => {
+                return Ok(Some(request.path.unwrap_or("/").to_string()))
+            }
+            Ok(httparse::Status::Partial) if head.len() <= 8 * 1024 => {}
+            _ => {
+                stream.write_all(&reply(400, "Bad Request", "")).await?;
+                return Ok(None);
+            }
+        }
+    }
 }
 
 fn reply(status: u16, reason: &str, body: &str) -> Vec<u8> {
