@@ -7,8 +7,8 @@
 //! 1. why async — `sync_vs_async`, `tea_and_toast`;
 //! 2. `async fn`, `.await` and `run` — `async_await`;
 //! 3. `gather` and `spawn` — `get_user`, `create_task`;
-//! 4. async HTTP calls — `http_get` (arrives with the networking part);
-//! 5. a backend endpoint — `users_api` (arrives with the networking part).
+//! 4. async HTTP calls — `http_get`;
+//! 5. a backend endpoint — `users_api`.
 //!
 //! Plain, it runs in real time (about 20 s, most of it the demos' deliberate waiting). With
 //! `-- --virtual` it runs on virtual time: the same printed times, in a fraction of a second.
@@ -36,6 +36,15 @@ pub mod get_user;
 #[allow(dead_code)]
 #[path = "create_task.rs"]
 pub mod create_task;
+
+#[allow(dead_code)]
+#[path = "http_get/demo.rs"]
+pub mod http_get;
+
+// This demo brings its own copy of the HTTP client module too, hence the `duplicate_mod` allowance.
+#[allow(dead_code, clippy::duplicate_mod)]
+#[path = "users_api/demo.rs"]
+pub mod users_api;
 
 use std::time::{Duration, Instant};
 
@@ -87,27 +96,30 @@ pub fn tour(virtual_time: bool, new_loop: impl Fn() -> glassloop::Builder) -> Du
         "docs/asyncio-to-glassloop.md#gather, docs/reading-the-trace.md",
     );
 
-    // Days 4 and 5 run the network demos, which come with the networking part of glassloop.
-    // They plug in like the days above: `#[path = "http_get.rs"] mod http_get;` and a call to
-    // its `demo` (and likewise `users_api`).
-    day(4, "async HTTP calls");
-    println!(
-        "  comes with the networking part: examples/http_get.rs — N concurrent GETs against a \
-         local server; the total is the slowest request, not the sum"
-    );
+    day(4, "async HTTP calls — many requests in flight at once");
+    let report = new_loop()
+        .build()
+        .expect("could not create the event loop")
+        .block_on(http_get::demo());
+    if let Err(error) = report {
+        println!("  the HTTP demo failed: {error}");
+    }
     read_next(
-        "examples/http_get.rs, executor/src/net.rs",
-        "docs/README.md",
+        "examples/http_get/demo.rs, examples/http_get/client.rs, executor/src/net.rs",
+        "docs/reactor.md, docs/http.md",
     );
 
-    day(5, "a backend endpoint");
-    println!(
-        "  comes with the networking part: examples/users_api.rs — GET /users awaits a \
-         simulated database call and answers JSON, many clients at once"
-    );
+    day(5, "a backend endpoint — FastAPI's idea, on glassloop");
+    let timings = new_loop()
+        .build()
+        .expect("could not create the event loop")
+        .block_on(users_api::demo());
+    if let Err(error) = timings {
+        println!("  the users_api demo failed: {error}");
+    }
     read_next(
-        "examples/users_api.rs, executor/src/net.rs",
-        "docs/README.md",
+        "examples/users_api/app.rs, examples/users_api/server.rs",
+        "docs/http.md",
     );
 
     let took = wall.elapsed();

@@ -64,3 +64,13 @@ mod what_can_go_wrong_chapter {}
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 mod readme {}
+
+// The book's chapters on the reactor and on HTTP are compiled and run as doc tests, so their code
+// cannot drift from the runtime. (Only under `cargo test`: they are not part of the API docs.)
+#[cfg(doctest)]
+#[doc = include_str!("../docs/reactor.md")]
+mod reactor_chapter {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/http.md")]
+mod http_chapter {}
