@@ -125,6 +125,9 @@ pub(crate) struct Core {
     /// Warn about a poll that holds the loop longer than this (asyncio debug mode's
     /// `slow_callback_duration`).
     slow_poll: Option<Duration>,
+    /// Someone is watching polls: the trace is on, or slow polls are. Checked once before and once
+    /// after each poll.
+    observed: bool,
 }
 
 impl Core {
@@ -144,13 +147,14 @@ impl Core {
         });
         let clock = Clock::new(config.virtual_time);
         let tracer = config.tracer;
+        let tracer_on = tracer.is_some();
         if let Some(tracer) = &tracer {
             tracer.start(clock.origin(), clock.is_virtual());
         }
         let core = Rc::new(Core {
             id,
             tasks: RefCell::new(TaskTable::default()),
-            ready_queue: RefCell::new(VecDeque::new()),
+            ready_queue: RefCell::new(VecDeque::with_capacity(256)),
             main_woken: Cell::new(false),
             timer_wheel: RefCell::new(TimerWheel::new()),
             clock,
@@ -168,6 +172,7 @@ impl Core {
             spawned: Cell::new(0),
             dump: config.dump,
             dumped: Cell::new(false),
+            observed: tracer_on || config.slow_poll.is_some(),
             slow_poll: config.slow_poll,
         });
         context::register_loop(&core);
@@ -327,29 +332,29 @@ impl Core {
             }
         };
         self.polls.set(self.polls.get() + 1);
-        // From here until the next task is polled, every wake is this task's doing (including the
-        // wake of whoever awaits it, when it finishes).
-        self.note_wake_cause(WakeCause::Task(id));
-        self.trace(|| Event::Polled { task: id });
+        // All the watching (trace, slow polls) hides behind one flag: with nobody watching, a poll
+        // pays for a single branch before and after.
+        let started = if self.observed {
+            self.before_poll(id)
+        } else {
+            None
+        };
 
         // A panic stops at the task's edge: the loop and the other tasks go on.
         let result = {
             let waker = futures_task::waker_ref(&task_waker);
             let mut cx = Context::from_waker(&waker);
             self.running.set(Some(id));
-            // The clock is read around the poll only when slow polls are being watched.
-            let started = self.slow_poll.map(|_| self.clock.now());
             let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
             self.running.set(None);
-            if let Some(started) = started {
-                self.check_slow_poll(id, started);
-            }
             result
         };
+        if self.observed {
+            self.after_poll(id, started, &result);
+        }
 
         match result {
             Ok(Poll::Pending) => {
-                self.trace(|| Event::Pending { task: id });
                 let mut tasks = self.tasks.borrow_mut();
                 let Some(slot) = tasks.get_mut(id) else {
                     // Only a runtime dropped from inside one of its own tasks gets here.
@@ -375,19 +380,42 @@ impl Core {
                 }
             }
             Ok(Poll::Ready(output)) => {
-                self.trace(|| Event::Ready { task: id });
                 self.put_waker_back(id, task_waker);
                 drop(future);
                 self.complete(id, Ok(output));
             }
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
-                self.trace(|| Event::Panicked { task: id });
                 self.put_waker_back(id, task_waker);
                 self.drop_future(id, future);
                 self.complete(id, Err(JoinError::panicked(id, message)));
             }
         }
+    }
+
+    /// What the trace and the slow-poll watch need before a poll. Returns when it started, if
+    /// slow polls are watched.
+    #[cold]
+    fn before_poll(&self, id: TaskId) -> Option<Instant> {
+        // From here until the next task is polled, every wake is this task's doing (including the
+        // wake of whoever awaits it, when it finishes).
+        self.note_wake_cause(WakeCause::Task(id));
+        self.trace(|| Event::Polled { task: id });
+        // The clock is read around the poll only when slow polls are being watched.
+        self.slow_poll.map(|_| self.clock.now())
+    }
+
+    /// What the trace and the slow-poll watch need after a poll.
+    #[cold]
+    fn after_poll<T, E>(&self, id: TaskId, started: Option<Instant>, result: &Result<Poll<T>, E>) {
+        if let Some(started) = started {
+            self.check_slow_poll(id, started);
+        }
+        self.trace(|| match result {
+            Ok(Poll::Pending) => Event::Pending { task: id },
+            Ok(Poll::Ready(_)) => Event::Ready { task: id },
+            Err(_) => Event::Panicked { task: id },
+        });
     }
 
     fn put_waker_back(&self, id: TaskId, task_waker: Arc<TaskWaker>) {

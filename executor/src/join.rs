@@ -87,10 +87,9 @@ impl<T> JoinHandle<T> {
         let HandleState::Task { id, shared } = &self.state else {
             return;
         };
-        match context::find_loop(shared.loop_id) {
-            Some(core) => core.abort(*id),
+        if context::with_loop(shared.loop_id, |core| core.abort(*id)).is_none() {
             // Off the loop's thread: let the loop do it at its next turn.
-            None => shared.send(Message::Abort(*id)),
+            shared.send(Message::Abort(*id));
         }
     }
 
@@ -117,8 +116,8 @@ impl<T> JoinHandle<T> {
         let HandleState::Task { id, shared } = &self.state else {
             return true;
         };
-        match context::find_loop(shared.loop_id) {
-            Some(core) => core.is_finished(*id),
+        match context::with_loop(shared.loop_id, |core| core.is_finished(*id)) {
+            Some(finished) => finished,
             // The loop shut down, and cancelled the task as it went.
             None if shared.closed.load(Ordering::Acquire) => true,
             None => panic!(
@@ -139,9 +138,8 @@ impl AbortHandle {
     /// Cancels the task, as [`JoinHandle::abort`] does.
     pub fn abort(&self) {
         if let Some((id, shared)) = &self.target {
-            match context::find_loop(shared.loop_id) {
-                Some(core) => core.abort(*id),
-                None => shared.send(Message::Abort(*id)),
+            if context::with_loop(shared.loop_id, |core| core.abort(*id)).is_none() {
+                shared.send(Message::Abort(*id));
             }
         }
     }
@@ -169,11 +167,9 @@ impl<T: 'static> Future for JoinHandle<T> {
             }
             HandleState::Taken => panic!("JoinHandle polled again after it returned its output"),
         };
-        let polled = match context::find_loop(loop_id) {
-            Some(core) => core.poll_join(id, cx),
+        let polled = context::with_loop(loop_id, |core| core.poll_join(id, cx))
             // The loop is gone: like asyncio.run, it cancelled the task when it ended.
-            None => Poll::Ready(Err(JoinError::cancelled(id))),
-        };
+            .unwrap_or_else(|| Poll::Ready(Err(JoinError::cancelled(id))));
         let output = std::task::ready!(polled);
         this.state = HandleState::Taken;
         Poll::Ready(output.map(|boxed| {
@@ -189,9 +185,8 @@ impl<T> Drop for JoinHandle<T> {
         let HandleState::Task { id, shared } = &self.state else {
             return;
         };
-        match context::find_loop(shared.loop_id) {
-            Some(core) => core.detach(*id),
-            None => shared.send(Message::Detach(*id)),
+        if context::with_loop(shared.loop_id, |core| core.detach(*id)).is_none() {
+            shared.send(Message::Detach(*id));
         }
     }
 }

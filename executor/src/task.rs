@@ -138,11 +138,22 @@ impl TaskSlot {
 }
 
 /// The loop's table of tasks: a vector of slots and a stack of free ones.
-#[derive(Default)]
 pub(crate) struct TaskTable {
     slots: Vec<TaskSlot>,
     free: Vec<u32>,
     live: usize,
+}
+
+impl Default for TaskTable {
+    /// Room for a few hundred tasks from the start, so a fresh loop does not regrow (and copy) its
+    /// table again and again as its first tasks arrive.
+    fn default() -> TaskTable {
+        TaskTable {
+            slots: Vec::with_capacity(256),
+            free: Vec::with_capacity(256),
+            live: 0,
+        }
+    }
 }
 
 impl TaskTable {
