@@ -27,7 +27,6 @@
 //! Read next: [`runtime.rs`](crate::runtime) for the public face of this, and
 //! [`time.rs`](crate::time) for the timers.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -47,8 +46,9 @@ use crate::clock::{Clock, TICK};
 use crate::context;
 use crate::introspect::{render_dump, TaskInfo, TaskStatus, WaitingOn};
 use crate::join::{panic_message, JoinError, JoinHandle};
+use crate::outputs::{OutputArenas, StoredOutput};
 use crate::reactor::{Reactor, WAKE_TOKEN};
-use crate::task::{BoxedTask, TaskId, TaskOutput, TaskState, TaskTable};
+use crate::task::{BoxedTask, Leftovers, TaskId, TaskState, TaskTable};
 use crate::trace::{Event, Tracer, WakeCause};
 use crate::waker::{Message, Shared, TaskWaker};
 
@@ -116,6 +116,8 @@ pub(crate) struct Core {
     running: Cell<Option<TaskId>>,
     /// What the main future waits on.
     main_waiting_on: RefCell<Option<WaitingOn>>,
+    /// Finished tasks' outputs, waiting for their `JoinHandle`s (one arena per output type).
+    pub(crate) outputs: RefCell<OutputArenas>,
     /// Tasks spawned so far, to number them 1, 2, 3 ….
     spawned: Cell<u64>,
     /// `GLASSLOOP_TRACE=dump`: print `all_tasks` before every long wait.
@@ -169,6 +171,7 @@ impl Core {
             wake_cause: Cell::new(WakeCause::Loop),
             running: Cell::new(None),
             main_waiting_on: RefCell::new(None),
+            outputs: RefCell::new(OutputArenas::default()),
             spawned: Cell::new(0),
             dump: config.dump,
             dumped: Cell::new(false),
@@ -232,9 +235,6 @@ impl Core {
             drop(future);
             return JoinHandle::cancelled();
         }
-        // Erase the output type so tasks of every type share one table. `Box<()>` does not
-        // allocate, so an empty task is one allocation: this box.
-        let boxed: BoxedTask = Box::pin(async move { Box::new(future.await) as Box<dyn Any> });
         let traced_name = match &self.tracer {
             Some(_) => name.clone(),
             None => None,
@@ -242,6 +242,10 @@ impl Core {
         let id = {
             let mut tasks = self.tasks.borrow_mut();
             let id = tasks.allocate();
+            // Erase the output type so tasks of every type share one table: when the future
+            // finishes, the wrapper files its output in the loop's arena for that type (see
+            // outputs.rs). This box is the one allocation of a spawn.
+            let boxed: BoxedTask = Box::pin(async move { store_output(id, future.await) });
             let slot = tasks.get_mut(id).expect("a slot just allocated exists");
             slot.state = TaskState::Scheduled;
             slot.future = Some(boxed);
@@ -436,16 +440,22 @@ impl Core {
         }
     }
 
-    /// Marks a task done with `output`: hands it to the `JoinHandle`, or frees the slot if nobody
-    /// holds one (reporting a panic nobody will see otherwise).
-    fn complete(&self, id: TaskId, output: TaskOutput) {
+    /// Marks a task done — with its output, or with a failure — and wakes whoever awaits its
+    /// `JoinHandle`. With no handle, frees the slot at once (reporting a panic nobody will see
+    /// otherwise).
+    fn complete(&self, id: TaskId, outcome: Result<StoredOutput, JoinError>) {
         let mut tasks = self.tasks.borrow_mut();
         let Some(slot) = tasks.get_mut(id) else {
+            drop(tasks);
+            self.drop_leftovers(id, Some(Leftovers::of(outcome)));
             return;
         };
         slot.state = TaskState::Done;
         if slot.has_handle {
-            slot.output = Some(output);
+            match outcome {
+                Ok(output) => slot.output = Some(output),
+                Err(failure) => slot.failure = Some(Box::new(failure)),
+            }
             let join_waker = slot.join_waker.take();
             drop(tasks);
             if let Some(waker) = join_waker {
@@ -454,13 +464,32 @@ impl Core {
         } else {
             let leftovers = tasks.free(id);
             drop(tasks);
-            if let Err(error) = &output {
+            if let Err(error) = &outcome {
                 error.report_unobserved();
             }
-            // Outputs and leftovers may have destructors: drop them with no borrow held.
-            drop(leftovers);
-            drop(output);
+            // The output first: it sits in an arena at this slot's index.
+            self.drop_leftovers(id, Some(Leftovers::of(outcome)));
+            self.drop_leftovers(id, leftovers);
         }
+    }
+
+    /// Drops what a freed slot held — its future, an output nobody collected — with no borrow
+    /// held and panics caught: all of it is user code.
+    fn drop_leftovers(&self, id: TaskId, leftovers: Option<Leftovers>) {
+        let Some(leftovers) = leftovers else {
+            return;
+        };
+        if let Some(future) = leftovers.future {
+            self.drop_future(id, future);
+        }
+        let output = match leftovers.output {
+            Some(StoredOutput::Boxed(output)) => Some(output),
+            Some(StoredOutput::InArena(arena)) => {
+                self.outputs.borrow_mut().take_erased(arena, id.index)
+            }
+            None => None,
+        };
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(output)));
     }
 
     // ----------------------------------------------------------------------------------------
@@ -468,20 +497,32 @@ impl Core {
     // ----------------------------------------------------------------------------------------
 
     /// The output if the task is done, otherwise remembers who to wake.
-    pub(crate) fn poll_join(&self, id: TaskId, cx: &mut Context<'_>) -> Poll<TaskOutput> {
+    pub(crate) fn poll_join<T: 'static>(
+        &self,
+        id: TaskId,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, JoinError>> {
         let mut tasks = self.tasks.borrow_mut();
         let Some(slot) = tasks.get_mut(id) else {
             // The slot is gone: the runtime dropped the task.
             return Poll::Ready(Err(JoinError::cancelled(id)));
         };
         if slot.state == TaskState::Done {
-            let output = slot
-                .output
-                .take()
-                .expect("JoinHandle polled again after it returned its output");
             // The handle has what it came for: the slot can go back to the free list now.
-            tasks.free(id);
-            return Poll::Ready(output);
+            let leftovers = tasks.free(id).expect("a done task has a slot");
+            drop(tasks);
+            if let Some(failure) = leftovers.failure {
+                return Poll::Ready(Err(*failure));
+            }
+            let output = match leftovers.output {
+                Some(StoredOutput::Boxed(output)) => output.downcast::<T>().ok().map(|b| *b),
+                Some(StoredOutput::InArena(arena)) => {
+                    self.outputs.borrow_mut().take::<T>(arena, id.index)
+                }
+                None => None,
+            }
+            .expect("a finished task's output has its JoinHandle's type");
+            return Poll::Ready(Ok(output));
         }
         let old = match &slot.join_waker {
             Some(waker) if waker.will_wake(cx.waker()) => None,
@@ -513,10 +554,10 @@ impl Core {
         if slot.state == TaskState::Done {
             let leftovers = tasks.free(id);
             drop(tasks);
-            if let Some((_, Some(Err(error)))) = &leftovers {
-                error.report_unobserved();
+            if let Some(failure) = leftovers.as_ref().and_then(|l| l.failure.as_ref()) {
+                failure.report_unobserved();
             }
-            drop(leftovers);
+            self.drop_leftovers(id, leftovers);
         } else {
             drop(tasks);
         }
@@ -870,14 +911,11 @@ impl Core {
             }
             for id in ids {
                 let leftovers = self.tasks.borrow_mut().free(id);
-                if let Some((future, output)) = leftovers {
-                    if let Some(future) = future {
-                        self.drop_future(id, future);
-                    }
-                    let _ = catch_unwind(AssertUnwindSafe(move || drop(output)));
-                }
+                self.drop_leftovers(id, leftovers);
             }
         }
+        let outputs = std::mem::take(&mut *self.outputs.borrow_mut());
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(outputs)));
         self.ready_queue.borrow_mut().clear();
         let wheel = std::mem::take(&mut *self.timer_wheel.borrow_mut());
         let _ = catch_unwind(AssertUnwindSafe(move || drop(wheel)));
@@ -898,6 +936,21 @@ fn round_up_to_tick(wait: Duration) -> Duration {
     } else {
         wait + (TICK - Duration::from_nanos(nanos as u64))
     }
+}
+
+/// The last step of every task: files its output where its `JoinHandle` will find it — boxed if
+/// zero-sized (which allocates nothing), otherwise in the loop's arena for its type.
+fn store_output<T: 'static>(id: TaskId, output: T) -> StoredOutput {
+    if std::mem::size_of::<T>() == 0 {
+        return StoredOutput::Boxed(Box::new(output));
+    }
+    let mut output = Some(output);
+    context::with_current(|core| {
+        let value = output.take().expect("stored once");
+        StoredOutput::InArena(core.outputs.borrow_mut().put(id.index, value))
+    })
+    // A task only runs inside its own loop; this is for completeness.
+    .unwrap_or_else(|| StoredOutput::Boxed(Box::new(output.take().expect("stored once"))))
 }
 
 /// Wakes `waker`, containing a panic. Any type can be a waker (`std::task::Wake` is a public

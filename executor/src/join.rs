@@ -167,16 +167,12 @@ impl<T: 'static> Future for JoinHandle<T> {
             }
             HandleState::Taken => panic!("JoinHandle polled again after it returned its output"),
         };
-        let polled = context::with_loop(loop_id, |core| core.poll_join(id, cx))
+        let polled = context::with_loop(loop_id, |core| core.poll_join::<T>(id, cx))
             // The loop is gone: like asyncio.run, it cancelled the task when it ended.
             .unwrap_or_else(|| Poll::Ready(Err(JoinError::cancelled(id))));
         let output = std::task::ready!(polled);
         this.state = HandleState::Taken;
-        Poll::Ready(output.map(|boxed| {
-            *boxed
-                .downcast::<T>()
-                .expect("a task's output has the JoinHandle's type")
-        }))
+        Poll::Ready(output)
     }
 }
 

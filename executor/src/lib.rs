@@ -28,6 +28,7 @@ mod introspect;
 mod io_source;
 mod join;
 pub mod net;
+mod outputs;
 mod reactor;
 mod runtime;
 mod select;

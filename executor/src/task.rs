@@ -33,7 +33,6 @@
 //!
 //! Read next: [`waker.rs`](crate::waker) for how a wake finds its way back here.
 
-use std::any::Any;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
@@ -42,16 +41,15 @@ use std::task::Waker;
 
 use crate::introspect::WaitingOn;
 use crate::join::JoinError;
+use crate::outputs::StoredOutput;
 use crate::waker::TaskWaker;
 
-/// A type-erased task: the user's future, boxed, with its output boxed as `Any`.
+/// A type-erased task: the user's future, boxed — the one allocation a spawn makes.
 ///
-/// Erasing the output type lets one table hold tasks of every output type. A `Box<dyn Any>` of a
-/// zero-sized output such as `()` does not allocate, so an empty task costs one allocation.
-pub(crate) type BoxedTask = Pin<Box<dyn Future<Output = Box<dyn Any>>>>;
-
-/// What a finished task leaves for its `JoinHandle`.
-pub(crate) type TaskOutput = Result<Box<dyn Any>, JoinError>;
+/// Its output type is erased too: the box wraps the user's future in a small `async` block that,
+/// when the future finishes, files its output in the loop's arena for that type and returns where
+/// it is (see [`outputs.rs`](crate::outputs)). So one table holds tasks of every output type.
+pub(crate) type BoxedTask = Pin<Box<dyn Future<Output = StoredOutput>>>;
 
 /// Names one task: the slot it lives in and that slot's generation when it was spawned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -97,8 +95,10 @@ pub(crate) struct TaskSlot {
     pub(crate) state: TaskState,
     /// The future; `None` while the loop is polling it, and once the task is done.
     pub(crate) future: Option<BoxedTask>,
-    /// The output, kept until the `JoinHandle` takes it.
-    pub(crate) output: Option<TaskOutput>,
+    /// Once done: its output (or where it waits), until the `JoinHandle` takes it.
+    pub(crate) output: Option<StoredOutput>,
+    /// Once done: why it produced no output (aborted, panicked), for the `JoinHandle`.
+    pub(crate) failure: Option<Box<JoinError>>,
     /// Who is awaiting the `JoinHandle`, to be woken when the task is done.
     pub(crate) join_waker: Option<Waker>,
     /// Whether a `JoinHandle` still exists; if not, the slot is freed as soon as the task is done.
@@ -125,6 +125,7 @@ impl TaskSlot {
             state: TaskState::Free,
             future: None,
             output: None,
+            failure: None,
             join_waker: None,
             has_handle: false,
             abort_requested: false,
@@ -133,6 +134,24 @@ impl TaskSlot {
             number: 0,
             location: None,
             waiting_on: None,
+        }
+    }
+}
+
+/// What a freed slot held, handed back to be dropped (or reported) outside the table's borrow.
+pub(crate) struct Leftovers {
+    pub(crate) future: Option<BoxedTask>,
+    pub(crate) output: Option<StoredOutput>,
+    pub(crate) failure: Option<Box<JoinError>>,
+}
+
+impl Leftovers {
+    /// The leftovers of a task that finished with `outcome` after its slot was already gone.
+    pub(crate) fn of(outcome: Result<StoredOutput, JoinError>) -> Leftovers {
+        Leftovers {
+            future: None,
+            output: outcome.ok(),
+            failure: None,
         }
     }
 }
@@ -195,7 +214,7 @@ impl TaskTable {
 
     /// Frees a slot: bumps its generation so old ids go stale, and hands back what it held so the
     /// caller can drop it *after* releasing the table (dropping can run user code).
-    pub(crate) fn free(&mut self, id: TaskId) -> Option<(Option<BoxedTask>, Option<TaskOutput>)> {
+    pub(crate) fn free(&mut self, id: TaskId) -> Option<Leftovers> {
         let slot = self.get_mut(id)?;
         slot.state = TaskState::Free;
         slot.generation = slot.generation.wrapping_add(1);
@@ -204,7 +223,11 @@ impl TaskTable {
         slot.join_waker = None;
         slot.name = None;
         slot.waiting_on = None;
-        let leftovers = (slot.future.take(), slot.output.take());
+        let leftovers = Leftovers {
+            future: slot.future.take(),
+            output: slot.output.take(),
+            failure: slot.failure.take(),
+        };
         self.free.push(id.index);
         self.live -= 1;
         Some(leftovers)
