@@ -38,33 +38,35 @@ use crate::waker::{Message, Shared};
 /// ```
 #[must_use = "dropping a JoinHandle detaches the task; await it to get its output"]
 pub struct JoinHandle<T> {
-    state: HandleState,
+    /// The task. `TaskId::MAIN` marks a handle whose task never existed (spawned during shutdown).
+    id: TaskId,
+    /// The loop's shared part; `None` once the output has been taken (or for a task that never
+    /// existed). Two words in all: a million handles in a `Vec` are 16 MB.
+    shared: Option<Arc<Shared>>,
     // `fn() -> T`: the handle does not own a `T`, it only produces one when awaited.
     _output: PhantomData<fn() -> T>,
-}
-
-enum HandleState {
-    /// A task in a loop.
-    Task { id: TaskId, shared: Arc<Shared> },
-    /// Spawned during shutdown: never ran.
-    Cancelled,
-    /// The output has been taken (or the handle was consumed).
-    Taken,
 }
 
 impl<T> JoinHandle<T> {
     pub(crate) fn new(id: TaskId, shared: Arc<Shared>) -> JoinHandle<T> {
         JoinHandle {
-            state: HandleState::Task { id, shared },
+            id,
+            shared: Some(shared),
             _output: PhantomData,
         }
     }
 
     pub(crate) fn cancelled() -> JoinHandle<T> {
         JoinHandle {
-            state: HandleState::Cancelled,
+            id: TaskId::MAIN,
+            shared: None,
             _output: PhantomData,
         }
+    }
+
+    /// The task and its loop, while the handle still refers to one.
+    fn task(&self) -> Option<(&TaskId, &Arc<Shared>)> {
+        Some((&self.id, self.shared.as_ref()?))
     }
 
     /// Cancels the task — asyncio's `task.cancel()`.
@@ -84,7 +86,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        let HandleState::Task { id, shared } = &self.state else {
+        let Some((id, shared)) = self.task() else {
             return;
         };
         if context::with_loop(shared.loop_id, |core| core.abort(*id)).is_none() {
@@ -96,11 +98,8 @@ impl<T> JoinHandle<T> {
     /// A handle that can abort the task without owning its output (a [`TaskGroup`](crate::TaskGroup)
     /// keeps these to cancel its children).
     pub fn abort_handle(&self) -> AbortHandle {
-        match &self.state {
-            HandleState::Task { id, shared } => AbortHandle {
-                target: Some((*id, shared.clone())),
-            },
-            _ => AbortHandle { target: None },
+        AbortHandle {
+            target: self.task().map(|(id, shared)| (*id, shared.clone())),
         }
     }
 
@@ -113,7 +112,7 @@ impl<T> JoinHandle<T> {
     /// When called from a thread other than the loop's (the task table is not shared between
     /// threads); await the handle or send a message instead.
     pub fn is_finished(&self) -> bool {
-        let HandleState::Task { id, shared } = &self.state else {
+        let Some((id, shared)) = self.task() else {
             return true;
         };
         match context::with_loop(shared.loop_id, |core| core.is_finished(*id)) {
@@ -159,26 +158,27 @@ impl<T: 'static> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let (id, loop_id) = match &this.state {
-            HandleState::Task { id, shared } => (*id, shared.loop_id),
-            HandleState::Cancelled => {
-                this.state = HandleState::Taken;
+        let (id, loop_id) = match &this.shared {
+            Some(shared) => (this.id, shared.loop_id),
+            // Spawned while its loop shut down: it never ran.
+            None if this.id == TaskId::MAIN => {
+                this.id = TaskId::TAKEN;
                 return Poll::Ready(Err(JoinError::cancelled(TaskId::MAIN)));
             }
-            HandleState::Taken => panic!("JoinHandle polled again after it returned its output"),
+            None => panic!("JoinHandle polled again after it returned its output"),
         };
         let polled = context::with_loop(loop_id, |core| core.poll_join::<T>(id, cx))
             // The loop is gone: like asyncio.run, it cancelled the task when it ended.
             .unwrap_or_else(|| Poll::Ready(Err(JoinError::cancelled(id))));
         let output = std::task::ready!(polled);
-        this.state = HandleState::Taken;
+        this.shared = None; // taken: the slot is free, and dropping the handle has nothing to do
         Poll::Ready(output)
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        let HandleState::Task { id, shared } = &self.state else {
+        let Some((id, shared)) = self.task() else {
             return;
         };
         if context::with_loop(shared.loop_id, |core| core.detach(*id)).is_none() {
@@ -189,10 +189,10 @@ impl<T> Drop for JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.state {
-            HandleState::Task { id, .. } => write!(f, "JoinHandle(task {})", id.number()),
-            HandleState::Cancelled => f.write_str("JoinHandle(cancelled)"),
-            HandleState::Taken => f.write_str("JoinHandle(taken)"),
+        match self.task() {
+            Some((id, _)) => write!(f, "JoinHandle(task {})", id.number()),
+            None if self.id == TaskId::MAIN => f.write_str("JoinHandle(cancelled)"),
+            None => f.write_str("JoinHandle(taken)"),
         }
     }
 }

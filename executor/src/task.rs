@@ -65,6 +65,12 @@ impl TaskId {
         generation: 0,
     };
 
+    /// Marks a `JoinHandle` whose never-run task's cancellation has been reported.
+    pub(crate) const TAKEN: TaskId = TaskId {
+        index: u32::MAX,
+        generation: 1,
+    };
+
     /// The number shown to people (in panics and the trace): slot and generation folded together so
     /// that two tasks that shared a slot get different numbers.
     pub(crate) fn number(self) -> u64 {
