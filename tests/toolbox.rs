@@ -509,3 +509,22 @@ fn dropping_a_task_group_cancels_its_children() {
     });
     assert_eq!(rt.stats().live_tasks, 0);
 }
+
+#[test]
+fn a_long_lived_task_group_does_not_pile_up_finished_children() {
+    let rt = virtual_runtime();
+    rt.block_on(async {
+        let group: TaskGroup<()> = TaskGroup::new();
+        for round in 0..100u64 {
+            for _ in 0..100 {
+                drop(group.spawn(async move {
+                    glassloop::sleep(secs(round % 3)).await;
+                    Ok(())
+                }));
+            }
+            glassloop::sleep(secs(3)).await;
+        }
+        assert_eq!(group.children_alive(), 0);
+        assert!(group.join().await.is_ok());
+    });
+}

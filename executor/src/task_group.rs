@@ -9,6 +9,7 @@
 //! siblings it cancelled finish as `JoinError::is_cancelled` in their handles.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -48,8 +49,11 @@ pub struct TaskGroup<E> {
 struct GroupState<E> {
     /// Children still running.
     running: usize,
-    /// Every child ever spawned, to cancel them.
-    children: Vec<AbortHandle>,
+    /// The children still running, to cancel them. A child takes itself out when it ends, so a
+    /// long-lived group (a server's connections) does not pile up handles.
+    children: HashMap<u64, AbortHandle>,
+    /// The key of the next child.
+    next_key: u64,
     /// The first failure.
     failure: Option<TaskGroupError<E>>,
     /// Whoever awaits `join`.
@@ -98,7 +102,8 @@ impl<E: 'static> TaskGroup<E> {
         TaskGroup {
             state: Rc::new(RefCell::new(GroupState {
                 running: 0,
-                children: Vec::new(),
+                children: HashMap::new(),
+                next_key: 0,
                 failure: None,
                 joiner: None,
             })),
@@ -123,9 +128,15 @@ impl<E: 'static> TaskGroup<E> {
         let state = self.state.clone();
         // Counted before the child can run; the guard inside the child uncounts it however the
         // child ends: finished, failed, panicked or cancelled.
-        state.borrow_mut().running += 1;
+        let key = {
+            let mut state = state.borrow_mut();
+            state.running += 1;
+            state.next_key += 1;
+            state.next_key
+        };
         let guard = RunningGuard {
             state: state.clone(),
+            key,
         };
         let handle = crate::spawn(async move {
             let guard = guard;
@@ -157,13 +168,21 @@ impl<E: 'static> TaskGroup<E> {
         });
         let failed = {
             let mut state = self.state.borrow_mut();
-            state.children.push(handle.abort_handle());
+            if !handle.is_finished() {
+                state.children.insert(key, handle.abort_handle());
+            }
             state.failure.is_some()
         };
         if failed {
             handle.abort();
         }
         handle
+    }
+
+    /// How many children are still running (the group holds a cancel handle for each, and lets go
+    /// of it when the child ends).
+    pub fn children_alive(&self) -> usize {
+        self.state.borrow().children.len()
     }
 
     /// Waits for every child — the end of asyncio's `async with TaskGroup()` block. Returns the
@@ -198,7 +217,7 @@ impl<E> Drop for TaskGroup<E> {
     /// A group that goes out of scope takes its children with it.
     fn drop(&mut self) {
         let children = std::mem::take(&mut self.state.borrow_mut().children);
-        for child in children {
+        for child in children.into_values() {
             child.abort();
         }
     }
@@ -214,16 +233,16 @@ fn fail<E>(state: &Rc<RefCell<GroupState<E>>>, error: TaskGroupError<E>) {
         std::mem::take(&mut state.children)
     };
     // Abort with no borrow held: aborting drops the children's futures, and their guards borrow
-    // the state again.
-    for child in &children {
+    // the state again. (Children spawned from now on are aborted as they are spawned.)
+    for child in children.into_values() {
         child.abort();
     }
-    state.borrow_mut().children = children;
 }
 
 /// Lives inside each child; its drop tells the group the child has ended.
 struct RunningGuard<E> {
     state: Rc<RefCell<GroupState<E>>>,
+    key: u64,
 }
 
 impl<E> Drop for RunningGuard<E> {
@@ -231,6 +250,7 @@ impl<E> Drop for RunningGuard<E> {
         let joiner = {
             let mut state = self.state.borrow_mut();
             state.running -= 1;
+            state.children.remove(&self.key);
             if state.running == 0 {
                 state.joiner.take()
             } else {
