@@ -275,15 +275,8 @@ impl std::fmt::Debug for TcpStream {
     }
 }
 
-impl futures_io::AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_read_bytes(cx, buf)
-    }
-}
+// The traits are implemented for `&TcpStream` (so a reader task and a writer task can share one
+// stream), and `TcpStream` itself forwards to that: the socket needs no `&mut` to read or write.
 
 impl futures_io::AsyncRead for &TcpStream {
     fn poll_read(
@@ -295,7 +288,7 @@ impl futures_io::AsyncRead for &TcpStream {
     }
 }
 
-impl futures_io::AsyncWrite for TcpStream {
+impl futures_io::AsyncWrite for &TcpStream {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -323,13 +316,23 @@ impl futures_io::AsyncWrite for TcpStream {
     }
 }
 
-impl futures_io::AsyncWrite for &TcpStream {
+impl futures_io::AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        futures_io::AsyncRead::poll_read(Pin::new(&mut &*self), cx, buf)
+    }
+}
+
+impl futures_io::AsyncWrite for TcpStream {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_bytes(cx, buf)
+        futures_io::AsyncWrite::poll_write(Pin::new(&mut &*self), cx, buf)
     }
 
     fn poll_write_vectored(
@@ -337,15 +340,15 @@ impl futures_io::AsyncWrite for &TcpStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_vectored_bytes(cx, bufs)
+        futures_io::AsyncWrite::poll_write_vectored(Pin::new(&mut &*self), cx, bufs)
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        futures_io::AsyncWrite::poll_flush(Pin::new(&mut &*self), cx)
     }
 
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(shutdown_write(&self))
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        futures_io::AsyncWrite::poll_close(Pin::new(&mut &*self), cx)
     }
 }
 
