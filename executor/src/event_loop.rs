@@ -48,7 +48,7 @@ use crate::introspect::{render_dump, TaskInfo, TaskStatus, WaitingOn};
 use crate::join::{panic_message, JoinError, JoinHandle};
 use crate::outputs::{OutputArenas, StoredOutput};
 use crate::reactor::{Reactor, WAKE_TOKEN};
-use crate::task::{BoxedTask, Leftovers, TaskId, TaskState, TaskTable};
+use crate::task::{BoxedTask, TaskBody, TaskId, TaskState, TaskTable};
 use crate::trace::{Event, Tracer, WakeCause};
 use crate::waker::{Message, Shared, TaskWaker};
 
@@ -248,7 +248,7 @@ impl Core {
             let boxed: BoxedTask = Box::pin(async move { store_output(id, future.await) });
             let slot = tasks.get_mut(id).expect("a slot just allocated exists");
             slot.state = TaskState::Scheduled;
-            slot.future = Some(boxed);
+            slot.body = TaskBody::Future(boxed);
             slot.has_handle = true;
             slot.name = name;
             self.spawned.set(self.spawned.get() + 1);
@@ -330,8 +330,8 @@ impl Core {
             // Cleared *before* the poll: a wake from now on moves it to Notified and is not lost.
             slot.state = TaskState::Running;
             slot.waiting_on = None;
-            match (slot.future.take(), slot.waker.take()) {
-                (Some(future), Some(waker)) => (future, waker),
+            match (slot.body.take(), slot.waker.take()) {
+                (TaskBody::Future(future), Some(waker)) => (future, waker),
                 _ => unreachable!("a scheduled task has its future and waker"),
             }
         };
@@ -374,7 +374,7 @@ impl Core {
                     self.complete(id, Err(JoinError::cancelled(id)));
                     return;
                 }
-                slot.future = Some(future);
+                slot.body = TaskBody::Future(future);
                 if slot.state == TaskState::Notified {
                     slot.state = TaskState::Scheduled;
                     drop(tasks);
@@ -447,14 +447,14 @@ impl Core {
         let mut tasks = self.tasks.borrow_mut();
         let Some(slot) = tasks.get_mut(id) else {
             drop(tasks);
-            self.drop_leftovers(id, Some(Leftovers::of(outcome)));
+            self.drop_leftovers(id, outcome.ok().map(TaskBody::Output));
             return;
         };
         slot.state = TaskState::Done;
         if slot.has_handle {
             match outcome {
-                Ok(output) => slot.output = Some(output),
-                Err(failure) => slot.failure = Some(Box::new(failure)),
+                Ok(output) => slot.body = TaskBody::Output(output),
+                Err(failure) => slot.body = TaskBody::Failed(Box::new(failure)),
             }
             let join_waker = slot.join_waker.take();
             drop(tasks);
@@ -468,26 +468,21 @@ impl Core {
                 error.report_unobserved();
             }
             // The output first: it sits in an arena at this slot's index.
-            self.drop_leftovers(id, Some(Leftovers::of(outcome)));
+            self.drop_leftovers(id, outcome.ok().map(TaskBody::Output));
             self.drop_leftovers(id, leftovers);
         }
     }
 
     /// Drops what a freed slot held — its future, an output nobody collected — with no borrow
     /// held and panics caught: all of it is user code.
-    fn drop_leftovers(&self, id: TaskId, leftovers: Option<Leftovers>) {
-        let Some(leftovers) = leftovers else {
-            return;
-        };
-        if let Some(future) = leftovers.future {
-            self.drop_future(id, future);
-        }
-        let output = match leftovers.output {
-            Some(StoredOutput::Boxed(output)) => Some(output),
-            Some(StoredOutput::InArena(arena)) => {
+    fn drop_leftovers(&self, id: TaskId, leftovers: Option<TaskBody>) {
+        let output = match leftovers {
+            Some(TaskBody::Future(future)) => return self.drop_future(id, future),
+            Some(TaskBody::Output(StoredOutput::Boxed(output))) => Some(output),
+            Some(TaskBody::Output(StoredOutput::InArena(arena))) => {
                 self.outputs.borrow_mut().take_erased(arena, id.index)
             }
-            None => None,
+            Some(TaskBody::Failed(_) | TaskBody::Empty) | None => None,
         };
         let _ = catch_unwind(AssertUnwindSafe(move || drop(output)));
     }
@@ -509,17 +504,17 @@ impl Core {
         };
         if slot.state == TaskState::Done {
             // The handle has what it came for: the slot can go back to the free list now.
-            let leftovers = tasks.free(id).expect("a done task has a slot");
+            let body = tasks.free(id).expect("a done task has a slot");
             drop(tasks);
-            if let Some(failure) = leftovers.failure {
-                return Poll::Ready(Err(*failure));
-            }
-            let output = match leftovers.output {
-                Some(StoredOutput::Boxed(output)) => output.downcast::<T>().ok().map(|b| *b),
-                Some(StoredOutput::InArena(arena)) => {
+            let output = match body {
+                TaskBody::Failed(failure) => return Poll::Ready(Err(*failure)),
+                TaskBody::Output(StoredOutput::Boxed(output)) => {
+                    output.downcast::<T>().ok().map(|boxed| *boxed)
+                }
+                TaskBody::Output(StoredOutput::InArena(arena)) => {
                     self.outputs.borrow_mut().take::<T>(arena, id.index)
                 }
-                None => None,
+                TaskBody::Future(_) | TaskBody::Empty => None,
             }
             .expect("a finished task's output has its JoinHandle's type");
             return Poll::Ready(Ok(output));
@@ -554,7 +549,7 @@ impl Core {
         if slot.state == TaskState::Done {
             let leftovers = tasks.free(id);
             drop(tasks);
-            if let Some(failure) = leftovers.as_ref().and_then(|l| l.failure.as_ref()) {
+            if let Some(TaskBody::Failed(failure)) = &leftovers {
                 failure.report_unobserved();
             }
             self.drop_leftovers(id, leftovers);
@@ -576,7 +571,10 @@ impl Core {
             TaskState::Idle | TaskState::Scheduled => {
                 // A Scheduled id stays in the ready queue; `run_task` skips it because the state
                 // will be Done.
-                let future = slot.future.take();
+                let future = match slot.body.take() {
+                    TaskBody::Future(future) => Some(future),
+                    _ => None,
+                };
                 slot.state = TaskState::Done;
                 drop(tasks);
                 self.trace(|| Event::Aborted { task: id });

@@ -99,12 +99,8 @@ pub(crate) enum TaskState {
 pub(crate) struct TaskSlot {
     pub(crate) generation: u32,
     pub(crate) state: TaskState,
-    /// The future; `None` while the loop is polling it, and once the task is done.
-    pub(crate) future: Option<BoxedTask>,
-    /// Once done: its output (or where it waits), until the `JoinHandle` takes it.
-    pub(crate) output: Option<StoredOutput>,
-    /// Once done: why it produced no output (aborted, panicked), for the `JoinHandle`.
-    pub(crate) failure: Option<Box<JoinError>>,
+    /// The future while the task runs; its output or failure once it is done.
+    pub(crate) body: TaskBody,
     /// Who is awaiting the `JoinHandle`, to be woken when the task is done.
     pub(crate) join_waker: Option<Waker>,
     /// Whether a `JoinHandle` still exists; if not, the slot is freed as soon as the task is done.
@@ -129,9 +125,7 @@ impl TaskSlot {
         TaskSlot {
             generation: 0,
             state: TaskState::Free,
-            future: None,
-            output: None,
-            failure: None,
+            body: TaskBody::Empty,
             join_waker: None,
             has_handle: false,
             abort_requested: false,
@@ -144,21 +138,24 @@ impl TaskSlot {
     }
 }
 
-/// What a freed slot held, handed back to be dropped (or reported) outside the table's borrow.
-pub(crate) struct Leftovers {
-    pub(crate) future: Option<BoxedTask>,
-    pub(crate) output: Option<StoredOutput>,
-    pub(crate) failure: Option<Box<JoinError>>,
+/// What a slot holds at each stage of its task's life. One field, not three, because the stages
+/// never overlap — a task has a future *or* an output *or* a failure — and a slot is per task:
+/// with a million tasks, every byte here is a megabyte.
+pub(crate) enum TaskBody {
+    /// Nothing: a free slot, or a task whose future the loop has taken out to poll it.
+    Empty,
+    /// The future, waiting for its next poll.
+    Future(BoxedTask),
+    /// Finished: its output (or where it waits), until the `JoinHandle` takes it.
+    Output(StoredOutput),
+    /// Finished without an output: aborted or panicked.
+    Failed(Box<JoinError>),
 }
 
-impl Leftovers {
-    /// The leftovers of a task that finished with `outcome` after its slot was already gone.
-    pub(crate) fn of(outcome: Result<StoredOutput, JoinError>) -> Leftovers {
-        Leftovers {
-            future: None,
-            output: outcome.ok(),
-            failure: None,
-        }
+impl TaskBody {
+    /// Takes the body out, leaving the slot empty.
+    pub(crate) fn take(&mut self) -> TaskBody {
+        std::mem::replace(self, TaskBody::Empty)
     }
 }
 
@@ -220,7 +217,7 @@ impl TaskTable {
 
     /// Frees a slot: bumps its generation so old ids go stale, and hands back what it held so the
     /// caller can drop it *after* releasing the table (dropping can run user code).
-    pub(crate) fn free(&mut self, id: TaskId) -> Option<Leftovers> {
+    pub(crate) fn free(&mut self, id: TaskId) -> Option<TaskBody> {
         let slot = self.get_mut(id)?;
         slot.state = TaskState::Free;
         slot.generation = slot.generation.wrapping_add(1);
@@ -229,11 +226,7 @@ impl TaskTable {
         slot.join_waker = None;
         slot.name = None;
         slot.waiting_on = None;
-        let leftovers = Leftovers {
-            future: slot.future.take(),
-            output: slot.output.take(),
-            failure: slot.failure.take(),
-        };
+        let leftovers = slot.body.take();
         self.free.push(id.index);
         self.live -= 1;
         Some(leftovers)
