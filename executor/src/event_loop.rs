@@ -130,6 +130,8 @@ pub(crate) struct Core {
     /// Someone is watching polls: the trace is on, or slow polls are. Checked once before and once
     /// after each poll.
     observed: bool,
+    /// When the current poll started, while slow polls are watched.
+    poll_started: Cell<Option<Instant>>,
 }
 
 impl Core {
@@ -176,6 +178,7 @@ impl Core {
             dump: config.dump,
             dumped: Cell::new(false),
             observed: tracer_on || config.slow_poll.is_some(),
+            poll_started: Cell::new(None),
             slow_poll: config.slow_poll,
         });
         context::register_loop(&core);
@@ -280,13 +283,9 @@ impl Core {
     /// The trace shows a wake only when it changes something: a second wake of a task that is
     /// already queued is not an event.
     pub(crate) fn schedule(&self, id: TaskId) {
-        let woken = || Event::Woken {
-            task: id,
-            cause: self.wake_cause.get(),
-        };
         if id == TaskId::MAIN {
-            if !self.main_woken.replace(true) {
-                self.trace(woken);
+            if !self.main_woken.replace(true) && self.tracer.is_some() {
+                self.trace_woken(id);
             }
             return;
         }
@@ -299,17 +298,30 @@ impl Core {
                 slot.state = TaskState::Scheduled;
                 drop(tasks);
                 self.ready_queue.borrow_mut().push_back(id);
-                self.trace(woken);
             }
             // Woken during its own poll: remember it, requeue when the poll returns.
             TaskState::Running => {
                 slot.state = TaskState::Notified;
                 drop(tasks);
-                self.trace(woken);
             }
             // Already queued, already noted, or finished: nothing to do.
-            TaskState::Scheduled | TaskState::Notified | TaskState::Done | TaskState::Free => {}
+            TaskState::Scheduled | TaskState::Notified | TaskState::Done | TaskState::Free => {
+                return
+            }
         }
+        if self.tracer.is_some() {
+            self.trace_woken(id);
+        }
+    }
+
+    /// The trace line for a wake that queued a task. Out of line and cold, so that `schedule`
+    /// — inlined into every waker — stays small when the trace is off.
+    #[cold]
+    fn trace_woken(&self, id: TaskId) {
+        self.trace(|| Event::Woken {
+            task: id,
+            cause: self.wake_cause.get(),
+        });
     }
 
     // ----------------------------------------------------------------------------------------
@@ -317,7 +329,11 @@ impl Core {
     // ----------------------------------------------------------------------------------------
 
     /// Polls one task from the ready queue.
-    fn run_task(&self, id: TaskId) {
+    ///
+    /// `OBSERVED` says whether the trace or the slow-poll watch is on. It is a compile-time
+    /// parameter so the loop checks it once per poll, in `turn`, and the plain copy of this
+    /// function carries no trace of the tracing at all.
+    fn run_task<const OBSERVED: bool>(&self, id: TaskId) {
         // Take the future and waker out, so no borrow is held while user code runs.
         let (mut future, task_waker) = {
             let mut tasks = self.tasks.borrow_mut();
@@ -338,11 +354,9 @@ impl Core {
         self.polls.set(self.polls.get() + 1);
         // All the watching (trace, slow polls) hides behind one flag: with nobody watching, a poll
         // pays for a single branch before and after.
-        let started = if self.observed {
-            self.before_poll(id)
-        } else {
-            None
-        };
+        if OBSERVED {
+            self.before_poll(id);
+        }
 
         // A panic stops at the task's edge: the loop and the other tasks go on.
         let result = {
@@ -353,8 +367,8 @@ impl Core {
             self.running.set(None);
             result
         };
-        if self.observed {
-            self.after_poll(id, started, &result);
+        if OBSERVED {
+            self.after_poll(id, &result);
         }
 
         match result {
@@ -397,22 +411,26 @@ impl Core {
         }
     }
 
-    /// What the trace and the slow-poll watch need before a poll. Returns when it started, if
-    /// slow polls are watched.
+    /// What the trace and the slow-poll watch need before a poll.
     #[cold]
-    fn before_poll(&self, id: TaskId) -> Option<Instant> {
+    #[inline(never)]
+    fn before_poll(&self, id: TaskId) {
         // From here until the next task is polled, every wake is this task's doing (including the
         // wake of whoever awaits it, when it finishes).
         self.note_wake_cause(WakeCause::Task(id));
         self.trace(|| Event::Polled { task: id });
-        // The clock is read around the poll only when slow polls are being watched.
-        self.slow_poll.map(|_| self.clock.now())
+        // The clock is read around the poll only when slow polls are being watched. (Kept in a
+        // cell rather than a local: a local would have to live across the poll in every build.)
+        if self.slow_poll.is_some() {
+            self.poll_started.set(Some(self.clock.now()));
+        }
     }
 
     /// What the trace and the slow-poll watch need after a poll.
     #[cold]
-    fn after_poll<T, E>(&self, id: TaskId, started: Option<Instant>, result: &Result<Poll<T>, E>) {
-        if let Some(started) = started {
+    #[inline(never)]
+    fn after_poll<T, E>(&self, id: TaskId, result: &Result<Poll<T>, E>) {
+        if let Some(started) = self.poll_started.take() {
             self.check_slow_poll(id, started);
         }
         self.trace(|| match result {
@@ -633,7 +651,8 @@ impl Core {
         for _ in 0..ready_at_start {
             let next = self.ready_queue.borrow_mut().pop_front();
             match next {
-                Some(id) => self.run_task(id),
+                Some(id) if self.observed => self.run_task::<true>(id),
+                Some(id) => self.run_task::<false>(id),
                 None => break,
             }
         }
