@@ -331,7 +331,7 @@ impl Core {
     /// Polls one task from the ready queue.
     ///
     /// `OBSERVED` says whether the trace or the slow-poll watch is on. It is a compile-time
-    /// parameter so the loop checks it once per poll, in `turn`, and the plain copy of this
+    /// parameter so the loop checks it once per turn (in `turn`), and the plain copy of this
     /// function carries no trace of the tracing at all.
     fn run_task<const OBSERVED: bool>(&self, id: TaskId) {
         // Take the future and waker out, so no borrow is held while user code runs.
@@ -648,13 +648,10 @@ impl Core {
         if self.dump && ready_at_start > 0 {
             self.dumped.set(false); // something runs: a later idle spell deserves its own dump
         }
-        for _ in 0..ready_at_start {
-            let next = self.ready_queue.borrow_mut().pop_front();
-            match next {
-                Some(id) if self.observed => self.run_task::<true>(id),
-                Some(id) => self.run_task::<false>(id),
-                None => break,
-            }
+        if self.observed {
+            self.run_ready::<true>(ready_at_start);
+        } else {
+            self.run_ready::<false>(ready_at_start);
         }
 
         self.fire_timers();
@@ -665,6 +662,18 @@ impl Core {
         } else if self.reactor.borrow().registered() > 0 {
             // Busy, but sockets are open: peek at them so I/O is never starved by busy tasks.
             self.poll_io(Some(Duration::ZERO));
+        }
+    }
+
+    /// Polls the first `count` tasks of the ready queue. (`OBSERVED`: see `run_task`; deciding it
+    /// once per turn keeps the check off the per-task path.)
+    fn run_ready<const OBSERVED: bool>(&self, count: usize) {
+        for _ in 0..count {
+            let next = self.ready_queue.borrow_mut().pop_front();
+            match next {
+                Some(id) => self.run_task::<OBSERVED>(id),
+                None => break,
+            }
         }
     }
 
