@@ -9,13 +9,16 @@
 //! 3. [`task.rs`](task) — a task's states;
 //! 4. [`waker.rs`](waker) — how a wake gets back to the loop, from this thread or another;
 //! 5. [`time.rs`](time), [`timeout.rs`](timeout), [`yield_now.rs`](yield_now) — waiting;
-//! 6. [`gather.rs`](gather) — waiting for many;
+//! 6. [`gather.rs`](mod@gather) — waiting for many;
 //! 7. [`reactor.rs`](reactor) — the selector; [`io_source.rs`](io_source) and [`net.rs`](net) —
 //!    sockets on it; [`blocking.rs`](blocking) — `to_thread`; [`fs.rs`](fs) — files;
 //! 8. [`trace.rs`](trace) and [`timeline.rs`](timeline) — the loop narrating itself.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// The docs point readers into the private modules on purpose: this crate is meant to be read
+// inside out. Build them with `cargo doc --document-private-items --open` and every link resolves.
+#![allow(rustdoc::private_intra_doc_links)]
 
 mod blocking;
 mod clock;
