@@ -734,7 +734,7 @@ fn ctrl_c_lets_the_request_in_flight_finish_then_exits_0() {
     );
     let report = program.line();
     assert!(
-        report.starts_with("shut down: every request in flight was answered; 2 connections closed"),
+        report.starts_with("shut down: every request in flight finished; 2 connections closed"),
         "{report:?}"
     );
 }

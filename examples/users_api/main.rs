@@ -108,7 +108,7 @@ async fn serve_until_ctrl_c(options: Options) -> std::io::Result<()> {
     .await;
     match waited {
         Some(closed) if closed.cancelled_requests == 0 => println!(
-            "shut down: every request in flight was answered; {} connection{} closed",
+            "shut down: every request in flight finished; {} connection{} closed",
             closed.connections,
             plural(closed.connections)
         ),
