@@ -245,10 +245,9 @@ impl Core {
         let id = {
             let mut tasks = self.tasks.borrow_mut();
             let id = tasks.allocate();
-            // Erase the output type so tasks of every type share one table: when the future
-            // finishes, the wrapper files its output in the loop's arena for that type (see
-            // outputs.rs). This box is the one allocation of a spawn.
-            let boxed: BoxedTask = Box::pin(async move { store_output(id, future.await) });
+            // Erase the future's type so tasks of every type share one table (`Task` in task.rs
+            // files the output when it finishes). This box is the one allocation of a spawn.
+            let boxed: BoxedTask = Box::pin(future);
             let slot = tasks.get_mut(id).expect("a slot just allocated exists");
             slot.state = TaskState::Scheduled;
             slot.body = TaskBody::Future(boxed);
@@ -363,7 +362,7 @@ impl Core {
             let waker = futures_task::waker_ref(&task_waker);
             let mut cx = Context::from_waker(&waker);
             self.running.set(Some(id));
-            let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+            let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll_task(&mut cx, id)));
             self.running.set(None);
             result
         };
@@ -962,21 +961,6 @@ fn round_up_to_tick(wait: Duration) -> Duration {
     } else {
         wait + (TICK - Duration::from_nanos(nanos as u64))
     }
-}
-
-/// The last step of every task: files its output where its `JoinHandle` will find it — boxed if
-/// zero-sized (which allocates nothing), otherwise in the loop's arena for its type.
-fn store_output<T: 'static>(id: TaskId, output: T) -> StoredOutput {
-    if std::mem::size_of::<T>() == 0 {
-        return StoredOutput::Boxed(Box::new(output));
-    }
-    let mut output = Some(output);
-    context::with_current(|core| {
-        let value = output.take().expect("stored once");
-        StoredOutput::InArena(core.outputs.borrow_mut().put(id.index, value))
-    })
-    // A task only runs inside its own loop; this is for completeness.
-    .unwrap_or_else(|| StoredOutput::Boxed(Box::new(output.take().expect("stored once"))))
 }
 
 /// Wakes `waker`, containing a panic. Any type can be a waker (`std::task::Wake` is a public

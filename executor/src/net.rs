@@ -245,13 +245,33 @@ impl TcpStream {
     }
 
     fn poll_read_bytes(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf))
+        let wanted = buf.len();
+        let read = self
+            .io
+            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf));
+        // A read that filled less than the buffer emptied the socket: the next read would only
+        // say `WouldBlock`. Forget the readiness now and save that system call; the next edge
+        // (new data, or the peer closing) sets it again. (Not on 0: end of stream stays ready.)
+        if let Poll::Ready(Ok(n)) = read {
+            if n > 0 && n < wanted {
+                self.io.clear_readiness(Direction::Read);
+            }
+        }
+        read
     }
 
     fn poll_write_bytes(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf))
+        let offered = buf.len();
+        let written = self
+            .io
+            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf));
+        // Likewise, a short write means the send buffer is full.
+        if let Poll::Ready(Ok(n)) = written {
+            if n < offered {
+                self.io.clear_readiness(Direction::Write);
+            }
+        }
+        written
     }
 
     fn poll_write_vectored_bytes(

@@ -69,6 +69,12 @@ struct SourceSlot {
     in_use: bool,
     readable: bool,
     writable: bool,
+    /// The peer will send no more (or the socket failed). Sticky: unlike readiness it is never
+    /// forgotten, so a reader that cleared `readable` after draining the last bytes still learns
+    /// of the end — the close may have come in the very event that brought those bytes.
+    read_closed: bool,
+    /// Writing can no longer succeed (the socket failed or was shut down). Sticky too.
+    write_closed: bool,
     read_waker: Option<Waker>,
     write_waker: Option<Waker>,
 }
@@ -136,6 +142,8 @@ impl Reactor {
         // a `WouldBlock` clears the flag and from then on the edges keep it honest.
         slot.readable = true;
         slot.writable = true;
+        slot.read_closed = false;
+        slot.write_closed = false;
         self.registered += 1;
         Ok(key)
     }
@@ -186,8 +194,8 @@ impl Reactor {
             return (Poll::Ready(()), None);
         };
         let (ready, waker) = match direction {
-            Direction::Read => (slot.readable, &mut slot.read_waker),
-            Direction::Write => (slot.writable, &mut slot.write_waker),
+            Direction::Read => (slot.readable || slot.read_closed, &mut slot.read_waker),
+            Direction::Write => (slot.writable || slot.write_closed, &mut slot.write_waker),
         };
         if ready {
             return (Poll::Ready(()), None);
@@ -239,6 +247,8 @@ impl Reactor {
             // A closed or failed socket must wake both sides: a reader gets 0 or the error, a
             // writer gets the error, instead of waiting for an edge that will never come.
             let broken = event.is_error() || event.is_read_closed() || event.is_write_closed();
+            slot.read_closed |= event.is_read_closed() || event.is_error();
+            slot.write_closed |= event.is_write_closed() || event.is_error();
             if event.is_readable() || broken {
                 slot.readable = true;
                 if let Some(waker) = slot.read_waker.take() {

@@ -37,19 +37,52 @@ use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 
+use crate::context;
 use crate::introspect::WaitingOn;
 use crate::join::JoinError;
 use crate::outputs::StoredOutput;
 use crate::waker::TaskWaker;
 
-/// A type-erased task: the user's future, boxed — the one allocation a spawn makes.
+/// A type-erased task: the user's future itself, boxed — the one allocation a spawn makes.
+pub(crate) type BoxedTask = Pin<Box<dyn Task>>;
+
+/// What the loop needs of a task's future without knowing its output type: poll it, and when it
+/// finishes, file its output where its `JoinHandle` will look (see [`outputs.rs`](crate::outputs)).
 ///
-/// Its output type is erased too: the box wraps the user's future in a small `async` block that,
-/// when the future finishes, files its output in the loop's arena for that type and returns where
-/// it is (see [`outputs.rs`](crate::outputs)). So one table holds tasks of every output type.
-pub(crate) type BoxedTask = Pin<Box<dyn Future<Output = StoredOutput>>>;
+/// Implemented for every future, so the box holds the user's future as it is. (Wrapping it in an
+/// `async` block that awaits it would do the same job, but the compiler keeps the block's captured
+/// future and the future being awaited in separate places: the box would be twice the size.)
+pub(crate) trait Task {
+    /// Polls the future; on completion, files its output and says where.
+    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>, id: TaskId) -> Poll<StoredOutput>;
+}
+
+impl<F> Task for F
+where
+    F: Future,
+    F::Output: 'static,
+{
+    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>, id: TaskId) -> Poll<StoredOutput> {
+        self.poll(cx).map(|output| store_output(id, output))
+    }
+}
+
+/// Files a finished task's output — boxed if zero-sized (which allocates nothing), otherwise in
+/// the running loop's arena for its type, at the task's slot index.
+fn store_output<T: 'static>(id: TaskId, output: T) -> StoredOutput {
+    if std::mem::size_of::<T>() == 0 {
+        return StoredOutput::Boxed(Box::new(output));
+    }
+    let mut output = Some(output);
+    context::with_current(|core| {
+        let value = output.take().expect("stored once");
+        StoredOutput::InArena(core.outputs.borrow_mut().put(id.index, value))
+    })
+    // A task is only polled by its own loop, so this is for completeness.
+    .unwrap_or_else(|| StoredOutput::Boxed(Box::new(output.take().expect("stored once"))))
+}
 
 /// Names one task: the slot it lives in and that slot's generation when it was spawned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
