@@ -152,9 +152,6 @@ fn render_summary(out: &mut String, outcomes: &[Outcome]) {
             let cells: Vec<String> = SUMMARY_COLUMNS
                 .iter()
                 .map(|&contender| match outcome.summary(contender, index) {
-                    None if contender == Contender::Glassloop => workload
-                        .glassloop_pending
-                        .map_or("—".to_string(), |_| "pending".to_string()),
                     None => "—".to_string(),
                     Some(s) => match glassloop {
                         Some(g) if contender != Contender::Glassloop => format!(
@@ -219,9 +216,6 @@ fn render_details(out: &mut String, outcome: &Outcome) {
         sizes.join(", "),
         outcome.reps
     );
-    if let Some(reason) = workload.glassloop_pending {
-        let _ = writeln!(out, "glassloop: **pending** — {reason}\n");
-    }
     let mut header = vec!["runtime".to_string()];
     let mut rule = vec!["---".to_string()];
     for metric in workload.metrics {

@@ -18,8 +18,6 @@ use crate::report::{format_ratio, format_value, Outcome};
 pub enum Held {
     Yes,
     No,
-    /// glassloop's side is not implemented yet (tcp_echo before `net` lands).
-    Pending,
     /// The workload or the other side was not run (`--only`, no python3).
     NotMeasured,
 }
@@ -29,7 +27,6 @@ impl Held {
         match self {
             Held::Yes => "**held**",
             Held::No => "**not held**",
-            Held::Pending => "pending",
             Held::NotMeasured => "not measured",
         }
     }
@@ -178,11 +175,6 @@ fn at_most_the_best(
                 Held::No
             },
         },
-        (None, _) if outcome.workload.glassloop_pending.is_some() => Verdict {
-            held: Held::Pending,
-            glassloop: "pending".to_string(),
-            ..unmeasured(target)
-        },
         _ => Verdict {
             glassloop: "—".to_string(),
             ..unmeasured(target)
@@ -221,11 +213,6 @@ fn at_least(
             } else {
                 Held::No
             },
-        },
-        (None, _) if outcome.workload.glassloop_pending.is_some() => Verdict {
-            held: Held::Pending,
-            glassloop: "pending".to_string(),
-            ..unmeasured(target)
         },
         _ => Verdict {
             glassloop: "—".to_string(),

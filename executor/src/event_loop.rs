@@ -500,6 +500,10 @@ impl Core {
                 }
                 Message::Abort(id) => self.abort(id),
                 Message::Detach(id) => self.detach(id),
+                Message::ReleaseSource(key) => {
+                    let wakers = self.reactor.borrow_mut().release(key);
+                    drop(wakers);
+                }
             }
         }
     }

@@ -10,17 +10,22 @@
 //! 4. [`waker.rs`](waker) — how a wake gets back to the loop, from this thread or another;
 //! 5. [`time.rs`](time), [`timeout.rs`](timeout), [`yield_now.rs`](yield_now) — waiting;
 //! 6. [`gather.rs`](gather) — waiting for many;
-//! 7. [`reactor.rs`](reactor) — the selector;
+//! 7. [`reactor.rs`](reactor) — the selector; [`io_source.rs`](io_source) and [`net.rs`](net) —
+//!    sockets on it; [`blocking.rs`](blocking) — `to_thread`; [`fs.rs`](fs) — files;
 //! 8. [`trace.rs`](trace) and [`timeline.rs`](timeline) — the loop narrating itself.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod blocking;
 mod clock;
 mod context;
 mod event_loop;
+pub mod fs;
 mod gather;
+mod io_source;
 mod join;
+pub mod net;
 mod reactor;
 mod runtime;
 mod task;
@@ -31,6 +36,7 @@ mod trace;
 mod waker;
 mod yield_now;
 
+pub use blocking::to_thread;
 pub use event_loop::Stats;
 pub use gather::{gather, try_gather, Gather, TryGather};
 pub use join::{JoinError, JoinHandle};

@@ -19,8 +19,6 @@
 //!
 //! Read next: [`net.rs`](crate::net), the sockets built on this.
 
-#![allow(dead_code)] // the sockets that use the rest of this file come with `net.rs`
-
 use std::io;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -133,8 +131,11 @@ impl Reactor {
             return Err(error);
         }
         slot.in_use = true;
-        slot.readable = false;
-        slot.writable = false;
+        // Optimistic: a new socket may already be readable or writable, and with edge-triggered
+        // events we would only hear about it on the next edge. So the first operation just tries;
+        // a `WouldBlock` clears the flag and from then on the edges keep it honest.
+        slot.readable = true;
+        slot.writable = true;
         self.registered += 1;
         Ok(key)
     }
@@ -148,6 +149,11 @@ impl Reactor {
     ) -> (Option<Waker>, Option<Waker>) {
         // Deregistering can only fail if the fd is already gone; either way we forget it.
         let _ = self.poll.registry().deregister(source);
+        self.release(key)
+    }
+
+    /// Frees the slot of a source whose fd is already closed (dropped off the loop's thread).
+    pub(crate) fn release(&mut self, key: SourceKey) -> (Option<Waker>, Option<Waker>) {
         let Some(slot) = self.slot_mut(key) else {
             return (None, None);
         };

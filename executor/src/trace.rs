@@ -84,6 +84,9 @@ pub(crate) enum Event {
     IoReady {
         source: u32,
     },
+    IoRegistered {
+        source: u32,
+    },
     VirtualJump {
         to: Instant,
     },
@@ -262,6 +265,9 @@ fn describe(out: &mut String, event: &Event, names: &HashMap<TaskId, Arc<str>>, 
         }
         Event::IoReady { source } => {
             let _ = write!(out, "I/O ready on socket #{source}");
+        }
+        Event::IoRegistered { source } => {
+            let _ = write!(out, "socket #{source} registered with the selector");
         }
         Event::VirtualJump { to } => {
             let to = to.saturating_duration_since(origin);

@@ -26,6 +26,7 @@ use crossbeam_channel::Sender;
 use futures_task::ArcWake;
 
 use crate::context;
+use crate::reactor::SourceKey;
 use crate::task::TaskId;
 
 /// A request that reaches the loop through its channel, from another thread (or from outside
@@ -38,6 +39,9 @@ pub(crate) enum Message {
     Abort(TaskId),
     /// Its `JoinHandle` was dropped off the loop: free the task when it is done.
     Detach(TaskId),
+    /// A socket was dropped off the loop: free its reactor slot (closing the fd already took it
+    /// out of epoll).
+    ReleaseSource(SourceKey),
 }
 
 /// The part of a loop that other threads may touch. Everything here is `Send + Sync`.

@@ -27,7 +27,6 @@ pub const WORKLOAD: Workload = Workload {
     contenders: SCHEDULER_CONTENDERS,
     run,
     heavy: false,
-    glassloop_pending: None,
 };
 
 // One link per runtime: with `remaining` links still to go, spawn the next one (detached), or

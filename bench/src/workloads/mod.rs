@@ -70,8 +70,6 @@ pub struct Workload {
     pub run: fn(Contender, &[u64]) -> Vec<f64>,
     /// Repetitions are fewer for the heavy ones (still at least 5 on a full run).
     pub heavy: bool,
-    /// Why glassloop does not run this workload yet, if it does not.
-    pub glassloop_pending: Option<&'static str>,
 }
 
 impl Workload {

@@ -25,7 +25,6 @@ pub const WORKLOAD: Workload = Workload {
     contenders: SCHEDULER_CONTENDERS,
     run,
     heavy: false,
-    glassloop_pending: None,
 };
 
 /// The partner's half: wait for the ping, answer with ping + 1.

@@ -70,7 +70,6 @@ pub const SPAWN: Workload = Workload {
     ],
     run: run_spawn,
     heavy: true,
-    glassloop_pending: None,
 };
 
 pub const TIMERS: Workload = Workload {
@@ -98,7 +97,6 @@ pub const TIMERS: Workload = Workload {
     ],
     run: run_timers,
     heavy: true,
-    glassloop_pending: None,
 };
 
 /// Runs `point(live)` for every size up to `max_live`; NaN ("not measured") above it.

@@ -42,7 +42,6 @@ pub const WORKLOAD: Workload = Workload {
     contenders: TIMER_CONTENDERS,
     run,
     heavy: true,
-    glassloop_pending: None,
 };
 
 /// The seed every runtime (and the Python twin) draws its sleeps from.

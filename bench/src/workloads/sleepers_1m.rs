@@ -58,7 +58,6 @@ pub const WORKLOAD: Workload = Workload {
     ],
     run,
     heavy: true,
-    glassloop_pending: None,
 };
 
 /// In the runner: one repetition = one child process.

@@ -35,12 +35,10 @@ pub const WORKLOAD: Workload = Workload {
     contenders: CONTENDERS,
     run,
     heavy: true,
-    glassloop_pending: Some("glassloop::net is not merged into this branch yet"),
 };
 
-/// glassloop's `net` module is being written on `main`; until it is merged here, glassloop's
-/// column of this workload is reported as pending.
 const CONTENDERS: &[Contender] = &[
+    Contender::Glassloop,
     Contender::TokioCurrentThread,
     Contender::TokioMultiThread,
     Contender::Smol,
@@ -63,6 +61,9 @@ fn message(connection: u64, round: u64) -> [u8; MESSAGE] {
 fn run(contender: Contender, sizes: &[u64]) -> Vec<f64> {
     let (connections, round_trips) = (sizes[0], sizes[1]);
     let (elapsed, echoed) = match contender {
+        Contender::Glassloop => {
+            contenders::glassloop(glassloop_version::main(connections, round_trips))
+        }
         Contender::TokioCurrentThread | Contender::TokioMultiThread => {
             contenders::tokio(contender, tokio_version::main(connections, round_trips))
         }
@@ -82,6 +83,63 @@ fn run(contender: Contender, sizes: &[u64]) -> Vec<f64> {
 /// A loopback address with a free port, for the listener.
 fn any_local_port() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+mod glassloop_version {
+    use super::*;
+    use glassloop::net::{TcpListener, TcpStream};
+
+    pub async fn main(connections: u64, round_trips: u64) -> (std::time::Duration, u64) {
+        let listener = TcpListener::bind(any_local_port()).await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let server = glassloop::spawn(async move {
+            for _ in 0..connections {
+                let (stream, _) = listener.accept().await.expect("accept");
+                drop(glassloop::spawn(echo(stream)));
+            }
+        });
+        let start = Instant::now();
+        let clients: Vec<_> = (0..connections)
+            .map(|c| glassloop::spawn(client(address, c, round_trips)))
+            .collect();
+        let mut echoed = 0;
+        for client in clients {
+            echoed += client.await.expect("client");
+        }
+        let elapsed = start.elapsed();
+        server.await.expect("server");
+        (elapsed, echoed)
+    }
+
+    async fn echo(mut stream: TcpStream) {
+        stream.set_nodelay(true).expect("nodelay");
+        let mut buffer = [0u8; 1024];
+        loop {
+            let n = stream.read(&mut buffer).await.expect("server read");
+            if n == 0 {
+                return; // the client hung up
+            }
+            stream.write_all(&buffer[..n]).await.expect("server write");
+        }
+    }
+
+    async fn client(address: SocketAddr, connection: u64, round_trips: u64) -> u64 {
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        let mut reply = [0u8; MESSAGE];
+        for round in 0..round_trips {
+            let sent = message(connection, round);
+            stream.write_all(&sent).await.expect("client write");
+            let mut got = 0;
+            while got < MESSAGE {
+                let n = stream.read(&mut reply[got..]).await.expect("client read");
+                assert!(n > 0, "the server hung up");
+                got += n;
+            }
+            assert_eq!(reply, sent, "a wrong echo");
+        }
+        round_trips
+    }
 }
 
 mod tokio_version {

@@ -29,7 +29,6 @@ pub const WORKLOAD: Workload = Workload {
     contenders: TIMER_CONTENDERS,
     run,
     heavy: false,
-    glassloop_pending: None,
 };
 
 const LIMIT: Duration = Duration::from_secs(1);

@@ -27,7 +27,6 @@ pub const WORKLOAD: Workload = Workload {
     contenders: SCHEDULER_CONTENDERS,
     run,
     heavy: false,
-    glassloop_pending: None,
 };
 
 fn run(contender: Contender, sizes: &[u64]) -> Vec<f64> {

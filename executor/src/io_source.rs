@@ -1,0 +1,143 @@
+//! A socket registered with the loop's reactor — what asyncio's `add_reader` / `add_writer` do.
+//!
+//! asyncio's selector loop registers a socket's fd with the selector and, when the selector says
+//! "readable", calls the reader callback. [`IoSource`] is that registration seen from a socket's side:
+//! it owns the mio socket and its key in the [`Reactor`](crate::reactor), and offers one method,
+//! [`IoSource::poll_io`], that every socket operation goes through:
+//!
+//! 1. if the reactor does not know the socket to be ready in that direction, store the task's waker
+//!    and return `Pending`;
+//! 2. otherwise try the non-blocking system call;
+//! 3. if it says `WouldBlock`, the readiness was used up: clear it and go back to 1 (so the waker is
+//!    stored before we return `Pending` — the next edge will wake us).
+//!
+//! Dropping an `IoSource` deregisters the socket, so a late event for its fd is ignored.
+
+use std::io;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::context;
+use crate::reactor::{Direction, SourceKey};
+use crate::trace::Event;
+use crate::waker::{Message, Shared};
+
+/// A mio socket registered with the running loop's reactor.
+pub(crate) struct IoSource<S: mio::event::Source> {
+    /// `None` only during drop.
+    source: Option<S>,
+    key: SourceKey,
+    shared: Arc<Shared>,
+}
+
+impl<S: mio::event::Source> IoSource<S> {
+    /// Registers `source` with the running loop.
+    pub(crate) fn new(mut source: S) -> io::Result<IoSource<S>> {
+        let registered = context::with_current(|core| {
+            let key = core.reactor.borrow_mut().register(&mut source)?;
+            core.trace(|| Event::IoRegistered {
+                source: key.number(),
+            });
+            Ok::<_, io::Error>((key, core.shared.clone()))
+        });
+        match registered {
+            Some(Ok((key, shared))) => Ok(IoSource {
+                source: Some(source),
+                key,
+                shared,
+            }),
+            Some(Err(error)) => Err(error),
+            None => Err(io::Error::other(
+                "glassloop sockets must be created inside a running glassloop loop \
+                 (inside glassloop::run(...) or Runtime::block_on(...))",
+            )),
+        }
+    }
+
+    /// The socket.
+    pub(crate) fn get(&self) -> &S {
+        self.source.as_ref().expect("present until drop")
+    }
+
+    /// Runs `operation` when the socket is ready in `direction`; see the module docs.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut operation: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let ready = context::with_current(|core| {
+                if core.id != self.shared.loop_id {
+                    return Err(wrong_loop());
+                }
+                let (ready, replaced) = core
+                    .reactor
+                    .borrow_mut()
+                    .poll_ready(self.key, direction, cx);
+                drop(replaced); // outside the reactor borrow
+                Ok(ready)
+            })
+            .unwrap_or_else(|| Err(wrong_loop()));
+            match ready {
+                Err(error) => return Poll::Ready(Err(error)),
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(())) => {}
+            }
+            match operation(self.get()) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_readiness(direction);
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Forgets readiness in `direction` (after `WouldBlock`, or a connect still in progress).
+    pub(crate) fn clear_readiness(&self, direction: Direction) {
+        context::with_current(|core| {
+            if core.id == self.shared.loop_id {
+                core.reactor
+                    .borrow_mut()
+                    .clear_readiness(self.key, direction);
+            }
+        });
+    }
+
+    /// The number the trace shows for this socket.
+    pub(crate) fn number(&self) -> u32 {
+        self.key.number()
+    }
+}
+
+fn wrong_loop() -> io::Error {
+    io::Error::other(
+        "a glassloop socket was used outside the loop it was created in; sockets belong to one \
+         loop — create them inside the loop that uses them",
+    )
+}
+
+impl<S: mio::event::Source> Drop for IoSource<S> {
+    fn drop(&mut self) {
+        let Some(mut source) = self.source.take() else {
+            return;
+        };
+        let key = self.key;
+        let loop_id = self.shared.loop_id;
+        let done = context::with_current(|core| {
+            if core.id != loop_id {
+                return false;
+            }
+            let wakers = core.reactor.borrow_mut().deregister(key, &mut source);
+            drop(wakers);
+            true
+        });
+        drop(source); // closes the fd
+        if done != Some(true) {
+            // Dropped off the loop: the closed fd has left epoll by itself; the loop still has to
+            // free the reactor slot.
+            self.shared.send(Message::ReleaseSource(key));
+        }
+    }
+}

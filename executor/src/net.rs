@@ -1,0 +1,353 @@
+//! TCP sockets on the reactor — asyncio's `start_server` and `open_connection`.
+//!
+//! `await asyncio.open_connection(host, port)` gives a reader and a writer; `asyncio.start_server`
+//! calls you back per connection. glassloop gives the two objects those are built on:
+//! [`TcpListener`] (bind, then `accept` in a loop, spawning a task per connection) and [`TcpStream`]
+//! (`read`, `write_all`, `shutdown`), plus the standard `futures_io::AsyncRead` / `AsyncWrite`
+//! traits so libraries such as hyper or async-tungstenite can use them.
+//!
+//! Every operation is a non-blocking system call that is tried when the reactor says the socket is
+//! ready; see [`io_source.rs`](crate::io_source) for that dance, and the [reactor](crate::reactor)
+//! for where readiness comes from.
+//!
+//! **Cancellation:** every future here can be dropped at its await point without losing data that
+//! was already read: a `read` that is dropped before it completes has read nothing; a `write_all`
+//! that is dropped may have written a prefix of the buffer.
+
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::io_source::IoSource;
+use crate::reactor::Direction;
+use crate::time::sleep;
+
+/// A TCP socket listening for connections — the server half of asyncio's `start_server`.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use glassloop::net::{TcpListener, TcpStream};
+///
+/// glassloop::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let server = glassloop::spawn(async move {
+///         let (mut stream, _peer) = listener.accept().await.unwrap();
+///         stream.write_all(b"hello").await.unwrap();
+///     });
+///     let mut client = TcpStream::connect(addr).await.unwrap();
+///     let mut buf = [0u8; 5];
+///     let mut got = 0;
+///     while got < 5 {
+///         got += client.read(&mut buf[got..]).await.unwrap();
+///     }
+///     assert_eq!(&buf, b"hello");
+///     server.await.unwrap();
+/// });
+/// ```
+pub struct TcpListener {
+    io: IoSource<mio::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds to `addr` (tries each address it resolves to, in turn) and starts listening.
+    ///
+    /// Port 0 picks a free port; ask [`local_addr`](Self::local_addr) which one.
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let mut last_error = None;
+        for addr in addr.to_socket_addrs()? {
+            match mio::net::TcpListener::bind(addr) {
+                Ok(listener) => {
+                    return Ok(TcpListener {
+                        io: IoSource::new(listener)?,
+                    })
+                }
+                Err(error) => last_error = Some(error),
+            }
+        }
+        Err(last_error.unwrap_or_else(no_addresses))
+    }
+
+    /// Waits for the next connection.
+    ///
+    /// When the process runs out of file descriptors (`EMFILE`, `ENFILE`) or memory for sockets,
+    /// accepting fails with no new readiness edge to come; like asyncio's server, the listener then
+    /// logs the problem, waits a moment and tries again, instead of spinning or giving up.
+    ///
+    /// **Cancellation:** dropping the future before it completes accepts nothing.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        loop {
+            let accepted = poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |l| l.accept())).await;
+            match accepted {
+                Ok((stream, peer)) => return Ok((TcpStream::from_mio(stream)?, peer)),
+                Err(error) if is_resource_exhaustion(&error) => {
+                    eprintln!(
+                        "glassloop: accept failed ({error}); retrying in {} ms",
+                        ACCEPT_RETRY.as_millis()
+                    );
+                    sleep(ACCEPT_RETRY).await;
+                }
+                // A connection that was reset before we accepted it is not the listener's problem.
+                Err(error) if error.kind() == io::ErrorKind::ConnectionAborted => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get().local_addr()
+    }
+}
+
+/// How long the listener waits after running out of descriptors.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+
+fn is_resource_exhaustion(error: &io::Error) -> bool {
+    // EMFILE 24, ENFILE 23, ENOBUFS 105, ENOMEM 12 on Linux.
+    matches!(error.raw_os_error(), Some(23 | 24 | 105 | 12))
+}
+
+fn no_addresses() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "the address resolved to no socket addresses",
+    )
+}
+
+impl std::fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpListener")
+            .field("local_addr", &self.local_addr().ok())
+            .field("source", &self.io.number())
+            .finish()
+    }
+}
+
+/// A TCP connection — asyncio's `(reader, writer)` pair from `open_connection`, in one object.
+///
+/// `read` returns `Ok(0)` when the peer has closed its side; a reset is an `Err`. Both are ordinary
+/// results to handle, never panics.
+///
+/// It implements `futures_io::AsyncRead` and `AsyncWrite`, for `TcpStream` and for `&TcpStream`:
+/// one task can read through one `&TcpStream` while another writes through another. (Two tasks
+/// reading at once is not supported: the reactor keeps one waker per direction.)
+pub struct TcpStream {
+    io: IoSource<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr`, trying each address it resolves to in turn — asyncio's
+    /// `open_connection`.
+    ///
+    /// A refused connection is an `io::Error` of kind `ConnectionRefused`.
+    ///
+    /// **Cancellation:** dropping the future abandons the connection attempt and closes the socket.
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        let mut last_error = None;
+        for addr in addr.to_socket_addrs()? {
+            match TcpStream::connect_one(addr).await {
+                Ok(stream) => return Ok(stream),
+                Err(error) => last_error = Some(error),
+            }
+        }
+        Err(last_error.unwrap_or_else(no_addresses))
+    }
+
+    async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
+        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        // A non-blocking connect is done when the socket turns writable. Then `take_error` says
+        // whether it failed, and `peer_addr` whether it really connected (a spurious wake-up
+        // leaves it "not connected" yet: wait for the next edge).
+        poll_fn(|cx| {
+            stream.io.poll_io(cx, Direction::Write, |socket| {
+                if let Some(error) = socket.take_error()? {
+                    return Err(error);
+                }
+                match socket.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(error)
+                        if error.kind() == io::ErrorKind::NotConnected
+                            || error.raw_os_error() == Some(115) =>
+                    {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(error) => Err(error),
+                }
+            })
+        })
+        .await?;
+        Ok(stream)
+    }
+
+    fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            io: IoSource::new(stream)?,
+        })
+    }
+
+    /// Reads some bytes into `buf`, returning how many; `Ok(0)` means the peer closed its side
+    /// (or `buf` is empty).
+    ///
+    /// **Cancellation:** if dropped before it completes, nothing was read.
+    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let this: &TcpStream = self;
+        poll_fn(|cx| this.poll_read_bytes(cx, buf)).await
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// **Cancellation:** if dropped before it completes, a prefix of `buf` may have been sent.
+    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        let this: &TcpStream = self;
+        while !buf.is_empty() {
+            let written = poll_fn(|cx| this.poll_write_bytes(cx, buf)).await?;
+            if written == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            buf = &buf[written..];
+        }
+        Ok(())
+    }
+
+    /// Shuts down the read half, the write half, or both (`Shutdown::Write` is a half-close: the
+    /// peer reads end-of-stream, and can still send).
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get().shutdown(how)
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get().peer_addr()
+    }
+
+    /// The local address of this end.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get().local_addr()
+    }
+
+    /// Turns Nagle's algorithm off (`true`) so small writes go out at once.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get().set_nodelay(nodelay)
+    }
+
+    /// Whether Nagle's algorithm is off.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get().nodelay()
+    }
+
+    fn poll_read_bytes(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf))
+    }
+
+    fn poll_write_bytes(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf))
+    }
+
+    fn poll_write_vectored_bytes(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Write, |mut socket| {
+            socket.write_vectored(bufs)
+        })
+    }
+}
+
+impl std::fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("local_addr", &self.local_addr().ok())
+            .field("peer_addr", &self.peer_addr().ok())
+            .field("source", &self.io.number())
+            .finish()
+    }
+}
+
+impl futures_io::AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_bytes(cx, buf)
+    }
+}
+
+impl futures_io::AsyncRead for &TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_bytes(cx, buf)
+    }
+}
+
+impl futures_io::AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_bytes(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_bytes(cx, bufs)
+    }
+
+    /// TCP has no user-space buffer here to flush: a write hands bytes to the kernel.
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    /// Closes the write half (the peer reads end-of-stream).
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(shutdown_write(&self))
+    }
+}
+
+impl futures_io::AsyncWrite for &TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_bytes(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_bytes(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(shutdown_write(&self))
+    }
+}
+
+/// Half-closes; a socket the peer already closed is not an error worth reporting here.
+fn shutdown_write(stream: &TcpStream) -> io::Result<()> {
+    match stream.shutdown(Shutdown::Write) {
+        Err(error) if error.kind() == io::ErrorKind::NotConnected => Ok(()),
+        other => other,
+    }
+}
