@@ -4,6 +4,7 @@
 //! cargo run --release -p glassloop-bench                     # everything; writes bench/RESULTS.md
 //! cargo run --release -p glassloop-bench -- --only tcp_echo  # one workload (repeat or comma-separate)
 //! cargo run --release -p glassloop-bench -- --quick          # small sizes, few repetitions
+//! cargo run --release -p glassloop-bench -- --runtime glassloop,tokio-ct   # only these runtimes
 //! cargo run --release -p glassloop-bench -- --list           # the workloads and their sizes
 //! ```
 //!
@@ -11,12 +12,14 @@
 //!
 //! - **Same work everywhere.** Every runtime gets the same sizes, and every run checks its own
 //!   results (counts, sums, echoed bytes): a runtime that skipped work would panic.
-//! - **Interleaved.** A repetition runs every runtime once, in an order that rotates from one
+//! - **A process per runtime.** Each runtime runs in a worker process of its own, fresh for each
+//!   workload, so no runtime inherits a heap shaped by another (see [`worker`] for the 40% this
+//!   made on glassloop's `spawn_many`). Every worker warms glibc's allocator the same way before
+//!   measuring (see [`measure::warm_allocator`]); `sleepers_1m` takes a new process per repetition.
+//! - **Interleaved.** A repetition asks every worker for one run, in an order that rotates from one
 //!   repetition to the next, so a burst of load on the machine spreads over all of them. The first
 //!   repetition is a warm-up and is thrown away; then at least 5 are kept (9 for the short
 //!   workloads) and summarised as median, min and max.
-//! - **Same allocator state.** Every process — this one, the `sleepers_1m` children and the Python
-//!   worker — warms glibc's allocator the same way before measuring (see [`measure`]).
 //! - **Only the work is timed.** Each body times itself from inside its runtime's root task, so
 //!   building and dropping runtimes is not measured.
 //!
@@ -27,9 +30,9 @@
 
 mod contenders;
 mod measure;
-mod python;
 mod report;
 mod targets;
+mod worker;
 mod workloads;
 
 use std::io::{IsTerminal, Write};
@@ -37,13 +40,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use contenders::Contender;
-use python::PythonWorker;
 use report::{Outcome, Setting};
+use worker::Worker;
 use workloads::Workload;
 
 /// What the command line asked for.
 struct Options {
     only: Vec<String>,
+    /// Only these runtimes (by key), for profiling one of them; empty means all.
+    runtimes: Vec<Contender>,
     quick: bool,
     reps: Option<usize>,
     python: bool,
@@ -51,11 +56,12 @@ struct Options {
     list: bool,
 }
 
-const USAGE: &str = "usage: glassloop-bench [--only NAME[,NAME...]] [--quick] [--reps N] [--no-python] [--out FILE] [--list]";
+const USAGE: &str = "usage: glassloop-bench [--only NAME[,NAME...]] [--runtime KEY[,KEY...]] [--quick] [--reps N] [--no-python] [--out FILE] [--list]";
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
         only: Vec::new(),
+        runtimes: Vec::new(),
         quick: false,
         reps: None,
         python: true,
@@ -68,6 +74,15 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
             "--only" => options
                 .only
                 .extend(value("--only")?.split(',').map(str::to_string)),
+            "--runtime" => {
+                for key in value("--runtime")?.split(',') {
+                    let contender = Contender::from_key(key).ok_or(format!(
+                        "no runtime {key:?}: one of {}",
+                        contenders::ALL.map(Contender::key).join(", ")
+                    ))?;
+                    options.runtimes.push(contender);
+                }
+            }
             "--quick" => options.quick = true,
             "--reps" => {
                 let reps = value("--reps")?;
@@ -95,9 +110,20 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1).peekable();
-    if args.peek().map(String::as_str) == Some("--child") {
-        args.next();
-        run_child(args.collect());
+    match args.peek().map(String::as_str) {
+        Some("--child") => {
+            args.next();
+            run_child(args.collect());
+        }
+        Some("--worker") => {
+            args.next();
+            let key = args.next().unwrap_or_default();
+            let contender =
+                Contender::from_key(&key).unwrap_or_else(|| panic!("no runtime {key:?}"));
+            worker::serve(contender);
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     let options = match parse_options(args) {
         Ok(options) => options,
@@ -130,33 +156,23 @@ fn main() -> ExitCode {
 }
 
 fn run_benchmark(options: &Options) {
-    measure::warm_allocator();
     let selected: Vec<&'static Workload> = workloads::ALL
         .iter()
         .copied()
         .filter(|w| options.only.is_empty() || options.only.iter().any(|n| n == w.name))
         .collect();
-    let wants_python = selected
-        .iter()
-        .any(|w| w.contenders.contains(&Contender::Asyncio));
-    let mut python = if options.python && wants_python {
-        let worker = PythonWorker::start();
-        if worker.is_none() {
-            eprintln!("python3 (3.11 or later) not found: the asyncio columns stay empty");
-        }
-        worker
-    } else {
-        None
-    };
+    let python = options.python && worker::python_version().is_some();
+    if options.python && !python {
+        eprintln!("python3 (3.11 or later) not found: the asyncio columns stay empty");
+    }
 
     let setting_before = (report::utc_now(), report::load_average());
     let mut outcomes = Vec::new();
     for (position, workload) in selected.iter().enumerate() {
         let progress = format!("[{}/{}] {}", position + 1, selected.len(), workload.name);
-        outcomes.push(run_workload(workload, options, python.as_mut(), &progress));
+        outcomes.push(run_workload(workload, options, python, &progress));
     }
     clear_progress();
-    drop(python);
 
     let verdicts = targets::judge(&outcomes);
     let command: Vec<String> = std::env::args().skip(1).collect();
@@ -164,7 +180,7 @@ fn run_benchmark(options: &Options) {
         date: setting_before.0,
         rustc: report::rustc_version(),
         cpu: report::cpu_description(),
-        python: python::version().unwrap_or_else(|| "not available".to_string()),
+        python: worker::python_version().unwrap_or_else(|| "not available".to_string()),
         load_before: setting_before.1,
         load_after: report::load_average(),
         command: format!(
@@ -177,7 +193,10 @@ fn run_benchmark(options: &Options) {
     let markdown = report::render(&setting, &outcomes, &verdicts);
     println!("{markdown}");
 
-    let full_run = !options.quick && options.only.is_empty() && options.reps.is_none_or(|r| r >= 5);
+    let full_run = !options.quick
+        && options.only.is_empty()
+        && options.runtimes.is_empty()
+        && options.reps.is_none_or(|r| r >= 5);
     let out = options
         .out
         .clone()
@@ -197,7 +216,7 @@ fn run_benchmark(options: &Options) {
 fn run_workload(
     workload: &'static Workload,
     options: &Options,
-    mut python: Option<&mut PythonWorker>,
+    python: bool,
     progress: &str,
 ) -> Outcome {
     let sizes = workload.sizes(options.quick);
@@ -205,7 +224,8 @@ fn run_workload(
         .contenders
         .iter()
         .copied()
-        .filter(|&c| c != Contender::Asyncio || python.is_some())
+        .filter(|&c| c != Contender::Asyncio || python)
+        .filter(|c| options.runtimes.is_empty() || options.runtimes.contains(c))
         .collect();
     let reps = options
         .reps
@@ -214,6 +234,11 @@ fn run_workload(
             (false, true) => 5,
             (false, false) => 9,
         });
+    // Fresh workers for each workload: every runtime starts from the same state.
+    let mut workers: Vec<Worker> = contenders
+        .iter()
+        .map(|&c| Worker::start(c).unwrap_or_else(|| panic!("could not start a {c:?} worker")))
+        .collect();
     let mut samples: Vec<Vec<Vec<f64>>> =
         vec![vec![Vec::with_capacity(reps); workload.metrics.len()]; contenders.len()];
     for rep in 0..=reps {
@@ -227,13 +252,7 @@ fn run_workload(
                 format!("repetition {rep}/{reps}")
             };
             show_progress(&format!("{progress} · {} · {what}", contender.label()));
-            let values = match contender {
-                Contender::Asyncio => python
-                    .as_deref_mut()
-                    .expect("python is running")
-                    .run(workload.name, &sizes),
-                _ => (workload.run)(contender, &sizes),
-            };
+            let values = workers[index].run(workload.name, &sizes);
             assert_eq!(
                 values.len(),
                 workload.metrics.len(),

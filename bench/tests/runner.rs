@@ -54,3 +54,38 @@ fn the_sleepers_child_reports_baseline_peak_and_now() {
         );
     }
 }
+
+#[test]
+fn a_worker_answers_one_line_per_request() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let mut worker = runner()
+        .args(["--worker", "glassloop"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut requests = worker.stdin.take().unwrap();
+    let mut answers = BufReader::new(worker.stdout.take().unwrap());
+    for request in ["spawn_many 100", "sleep_many 100 5"] {
+        writeln!(requests, "{request}").unwrap();
+        let mut answer = String::new();
+        answers.read_line(&mut answer).unwrap();
+        let numbers: Vec<f64> = answer
+            .split_whitespace()
+            .map(|w| w.parse().unwrap())
+            .collect();
+        let metrics = if request.starts_with("sleep_many") {
+            2
+        } else {
+            1
+        };
+        assert_eq!(numbers.len(), metrics, "{request}: {answer}");
+        assert!(
+            numbers.iter().all(|n| n.is_finite() && *n >= 0.0),
+            "{answer}"
+        );
+    }
+    drop(requests);
+    assert!(worker.wait().unwrap().success());
+}

@@ -137,7 +137,7 @@ pub fn seconds(elapsed: std::time::Duration) -> f64 {
 #[cfg(test)]
 mod smoke {
     use super::*;
-    use crate::python::PythonWorker;
+    use crate::worker::Worker;
 
     fn tiny(workload: &Workload) -> Vec<u64> {
         workload
@@ -168,7 +168,7 @@ mod smoke {
 
     #[test]
     fn every_asyncio_twin_runs() {
-        let Some(mut python) = PythonWorker::start() else {
+        let Some(mut python) = Worker::start(Contender::Asyncio) else {
             eprintln!("no python3 (3.11+): the asyncio twins are not checked");
             return;
         };
