@@ -83,17 +83,18 @@ fn run(contender: Contender, sizes: &[u64]) -> Vec<f64> {
         stdout,
         String::from_utf8_lossy(&output.stderr)
     );
-    // The child prints `baseline peak` in bytes.
+    // The child prints `baseline peak now` in bytes.
     let numbers: Vec<u64> = stdout
         .split_whitespace()
         .map(|word| word.parse().expect("a byte count"))
         .collect();
-    let [baseline, peak] = numbers[..] else {
+    let [baseline, peak, now] = numbers[..] else {
         panic!("unexpected sleepers_1m child output: {stdout}");
     };
     let tasks = sizes[0];
     vec![
         peak as f64,
+        now as f64,
         (peak.saturating_sub(baseline)) as f64 / tasks as f64,
     ]
 }
