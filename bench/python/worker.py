@@ -2,8 +2,9 @@
 and its sizes, e.g. `spawn_many 10000` — runs it once on a fresh loop (`asyncio.run`), and
 answers with one line: the workload's numbers, space-separated, in the Rust workload's units.
 
-One worker process serves a whole benchmark run, so repetitions after the first are warm, as
-they are in the Rust runner's process; the allocator is warmed the same way before the first.
+The runner starts one such worker per workload, as it does for each Rust runtime
+(`glassloop-bench --worker KEY`), so repetitions after the first are warm in both; the allocator is
+warmed the same way before the first.
 """
 
 import asyncio

@@ -178,6 +178,7 @@ fn run_benchmark(options: &Options) {
     let command: Vec<String> = std::env::args().skip(1).collect();
     let setting = Setting {
         date: setting_before.0,
+        commit: report::git_commit(),
         rustc: report::rustc_version(),
         cpu: report::cpu_description(),
         python: worker::python_version().unwrap_or_else(|| "not available".to_string()),

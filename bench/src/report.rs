@@ -39,6 +39,7 @@ impl Outcome {
 /// What the report says about where and how it was measured.
 pub struct Setting {
     pub date: String,
+    pub commit: String,
     pub rustc: String,
     pub cpu: String,
     pub python: String,
@@ -89,6 +90,7 @@ pub fn render(setting: &Setting, outcomes: &[Outcome], verdicts: &[Verdict]) -> 
     let mut out = String::new();
     let _ = writeln!(out, "# glassloop benchmark results\n");
     let _ = writeln!(out, "- date: {}", setting.date);
+    let _ = writeln!(out, "- glassloop commit: {}", setting.commit);
     let _ = writeln!(out, "- rustc: `{}`", setting.rustc);
     let _ = writeln!(out, "- CPU: {}", setting.cpu);
     let _ = writeln!(out, "- python: {}", setting.python);
@@ -100,8 +102,9 @@ pub fn render(setting: &Setting, outcomes: &[Outcome], verdicts: &[Verdict]) -> 
     let _ = writeln!(out, "- command: `{}`", setting.command);
     let _ = writeln!(
         out,
-        "- method: each repetition runs every runtime once, interleaved (the order rotates each \
-         repetition), after one warm-up repetition that is not counted; figures are medians, \
+        "- method: every runtime runs in a worker process of its own; each repetition runs every \
+         runtime once, interleaved (the order rotates each repetition), after one warm-up \
+         repetition that is not counted; figures are medians, \
          ratios are the runtime's median ÷ glassloop's (for a time, above 1 means glassloop is \
          faster; for round trips/s, below 1 does).{}",
         if setting.quick {
@@ -308,6 +311,31 @@ pub fn load_average() -> String {
                 .join(" ")
         })
         .unwrap_or_else(|_| "unknown".to_string())
+}
+
+/// The commit the benchmark was built from (`git rev-parse --short HEAD`), marked when the work
+/// tree has uncommitted changes.
+pub fn git_commit() -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match (
+        git(&["rev-parse", "--short", "HEAD"]),
+        git(&["status", "--porcelain"]),
+    ) {
+        (Some(commit), Some(changes)) if !changes.is_empty() => {
+            format!("{commit} (with uncommitted changes)")
+        }
+        (Some(commit), _) => commit,
+        (None, _) => "unknown".to_string(),
+    }
 }
 
 /// `rustc -V`, as cargo would run it.
