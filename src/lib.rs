@@ -28,9 +28,49 @@
 //! ```
 //!
 //! This crate only re-exports; the loop lives in `glassloop-executor`, the timer wheel in
-//! `glassloop-timer`. The book in `docs/` walks through both.
+//! `glassloop-timer`. The book in `docs/` walks through both; start at `docs/README.md`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub use glassloop_executor::*;
+
+/// `#[glassloop::main]` and `#[glassloop::test]`: run an `async fn` on a loop.
+pub use glassloop_macros::{main, test};
+
+// The book's Rust samples are compiled and run as doc tests of this crate (they call
+// `glassloop::...` as a reader would), so the chapters cannot drift from the code. Only under
+// `cargo test`: the chapters are not part of the API docs.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/asyncio-to-glassloop.md")]
+mod asyncio_to_glassloop_chapter {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/reading-the-trace.md")]
+mod reading_the_trace_chapter {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/event-loop.md")]
+mod event_loop_chapter {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/waiting-for-each-other.md")]
+mod waiting_for_each_other_chapter {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/what-can-go-wrong.md")]
+mod what_can_go_wrong_chapter {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
+// The book's chapters on the reactor and on HTTP are compiled and run as doc tests, so their code
+// cannot drift from the runtime. (Only under `cargo test`: they are not part of the API docs.)
+#[cfg(doctest)]
+#[doc = include_str!("../docs/reactor.md")]
+mod reactor_chapter {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/http.md")]
+mod http_chapter {}

@@ -120,6 +120,7 @@ impl<T> Future for WaitForJob<T> {
                 resume_unwind(payload)
             }
             None => {
+                crate::introspect::note_waiting(|| crate::WaitingOn::Thread);
                 match &slot.waker {
                     Some(waker) if waker.will_wake(cx.waker()) => {}
                     _ => slot.waker = Some(cx.waker().clone()),

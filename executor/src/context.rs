@@ -39,12 +39,17 @@ pub(crate) fn current_loop_id() -> Option<u64> {
     with_current(|core| core.id)
 }
 
-/// Finds loop `loop_id` if it lives on this thread: the running one first, then the idle ones.
-pub(crate) fn find_loop(loop_id: u64) -> Option<Rc<Core>> {
-    if let Some(Some(core)) = with_current(|core| (core.id == loop_id).then(|| core.clone())) {
-        return Some(core);
+/// Runs `f` with loop `loop_id` if it lives on this thread — the running one first (the common
+/// case, which costs no reference count), then the idle ones. `None` if the loop is elsewhere or
+/// gone.
+pub(crate) fn with_loop<R>(loop_id: u64, f: impl FnOnce(&Core) -> R) -> Option<R> {
+    let mut f = Some(f);
+    let on_current =
+        with_current(|core| (core.id == loop_id).then(|| (f.take().expect("called once"))(core)));
+    if let Some(Some(result)) = on_current {
+        return Some(result);
     }
-    LOOPS
+    let idle = LOOPS
         .try_with(|loops| {
             loops
                 .borrow()
@@ -53,7 +58,8 @@ pub(crate) fn find_loop(loop_id: u64) -> Option<Rc<Core>> {
                 .find(|core| core.id == loop_id)
         })
         .ok()
-        .flatten()
+        .flatten()?;
+    f.take().map(|f| f(&idle))
 }
 
 /// Records a newly built loop in this thread's list.
@@ -80,7 +86,10 @@ pub(crate) fn unregister_loop(loop_id: u64) {
 /// one (asyncio raises "asyncio.run() cannot be called from a running event loop").
 pub(crate) fn enter(core: &Rc<Core>, what: &str) -> EnterGuard {
     CURRENT.with(|current| {
-        let mut current = current.borrow_mut();
+        // A failed borrow means we are inside `with_current`, i.e. inside a running loop too.
+        let Ok(mut current) = current.try_borrow_mut() else {
+            panic!("{what} was called from inside a running glassloop loop; `.await` instead");
+        };
         if current.is_some() {
             panic!(
                 "{what} was called from inside a running glassloop loop. A loop cannot block on \

@@ -27,12 +27,11 @@
 //! Read next: [`runtime.rs`](crate::runtime) for the public face of this, and
 //! [`time.rs`](crate::time) for the timers.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -45,9 +44,11 @@ use glassloop_timer::TimerWheel;
 
 use crate::clock::{Clock, TICK};
 use crate::context;
+use crate::introspect::{render_dump, TaskInfo, TaskStatus, WaitingOn};
 use crate::join::{panic_message, JoinError, JoinHandle};
+use crate::outputs::{OutputArenas, StoredOutput};
 use crate::reactor::{Reactor, WAKE_TOKEN};
-use crate::task::{BoxedTask, TaskId, TaskOutput, TaskState, TaskTable};
+use crate::task::{BoxedTask, TaskBody, TaskId, TaskState, TaskTable};
 use crate::trace::{Event, Tracer, WakeCause};
 use crate::waker::{Message, Shared, TaskWaker};
 
@@ -58,6 +59,8 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 #[derive(Clone, Default)]
 pub(crate) struct Config {
     pub(crate) virtual_time: bool,
+    pub(crate) dump: bool,
+    pub(crate) slow_poll: Option<Duration>,
     pub(crate) tracer: Option<Tracer>,
 }
 
@@ -104,6 +107,31 @@ pub(crate) struct Core {
     polls: Cell<u64>,
     /// The trace and timeline, when switched on.
     pub(crate) tracer: Option<Tracer>,
+    /// Who is running right now — the task being polled, the timers firing, … — so that a wake
+    /// made now can be reported with its cause. Only the trace reads it, so it is only written
+    /// while the trace is on (see [`Core::note_wake_cause`]).
+    wake_cause: Cell<WakeCause>,
+    /// The task being polled right now (`TaskId::MAIN` for the `block_on` future), so leaf futures
+    /// can note what it waits on (see [`introspect.rs`](crate::introspect)).
+    running: Cell<Option<TaskId>>,
+    /// What the main future waits on.
+    main_waiting_on: RefCell<Option<WaitingOn>>,
+    /// Finished tasks' outputs, waiting for their `JoinHandle`s (one arena per output type).
+    pub(crate) outputs: RefCell<OutputArenas>,
+    /// Tasks spawned so far, to number them 1, 2, 3 ….
+    spawned: Cell<u64>,
+    /// `GLASSLOOP_TRACE=dump`: print `all_tasks` before every long wait.
+    dump: bool,
+    /// The dump was printed and no task has run since.
+    dumped: Cell<bool>,
+    /// Warn about a poll that holds the loop longer than this (asyncio debug mode's
+    /// `slow_callback_duration`).
+    slow_poll: Option<Duration>,
+    /// Someone is watching polls: the trace is on, or slow polls are. Checked once before and once
+    /// after each poll.
+    observed: bool,
+    /// When the current poll started, while slow polls are watched.
+    poll_started: Cell<Option<Instant>>,
 }
 
 impl Core {
@@ -123,13 +151,14 @@ impl Core {
         });
         let clock = Clock::new(config.virtual_time);
         let tracer = config.tracer;
+        let tracer_on = tracer.is_some();
         if let Some(tracer) = &tracer {
             tracer.start(clock.origin(), clock.is_virtual());
         }
         let core = Rc::new(Core {
             id,
             tasks: RefCell::new(TaskTable::default()),
-            ready_queue: RefCell::new(VecDeque::new()),
+            ready_queue: RefCell::new(VecDeque::with_capacity(256)),
             main_woken: Cell::new(false),
             timer_wheel: RefCell::new(TimerWheel::new()),
             clock,
@@ -141,6 +170,16 @@ impl Core {
             io_buffer: RefCell::new(Vec::new()),
             polls: Cell::new(0),
             tracer,
+            wake_cause: Cell::new(WakeCause::Loop),
+            running: Cell::new(None),
+            main_waiting_on: RefCell::new(None),
+            outputs: RefCell::new(OutputArenas::default()),
+            spawned: Cell::new(0),
+            dump: config.dump,
+            dumped: Cell::new(false),
+            observed: tracer_on || config.slow_poll.is_some(),
+            poll_started: Cell::new(None),
+            slow_poll: config.slow_poll,
         });
         context::register_loop(&core);
         Ok(core)
@@ -154,12 +193,42 @@ impl Core {
         }
     }
 
+    /// Notes who is about to run, so the wakes it makes are traced with their cause. Off, this is
+    /// one branch too.
+    #[inline]
+    fn note_wake_cause(&self, cause: WakeCause) {
+        if self.tracer.is_some() {
+            self.wake_cause.set(cause);
+        }
+    }
+
+    /// Who is running now: the cause of a wake made now, or who armed a timer now.
+    pub(crate) fn wake_cause(&self) -> WakeCause {
+        self.wake_cause.get()
+    }
+
     // ----------------------------------------------------------------------------------------
     // Spawning and scheduling
     // ----------------------------------------------------------------------------------------
 
-    /// Puts `future` in the task table and on the ready queue (asyncio's `create_task`).
+    /// Puts `future` in the task table and on the ready queue (asyncio's `create_task`). The trace
+    /// shows the caller's location for a task without a name.
+    #[track_caller]
     pub(crate) fn spawn<F>(&self, future: F, name: Option<Arc<str>>) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        self.spawn_at(future, name, Location::caller())
+    }
+
+    /// [`spawn`](Self::spawn), told where it was called from (for callers that pass through a
+    /// closure, which `#[track_caller]` cannot see through).
+    pub(crate) fn spawn_at<F>(
+        &self,
+        future: F,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
@@ -169,9 +238,6 @@ impl Core {
             drop(future);
             return JoinHandle::cancelled();
         }
-        // Erase the output type so tasks of every type share one table. `Box<()>` does not
-        // allocate, so an empty task is one allocation: this box.
-        let boxed: BoxedTask = Box::pin(async move { Box::new(future.await) as Box<dyn Any> });
         let traced_name = match &self.tracer {
             Some(_) => name.clone(),
             None => None,
@@ -179,11 +245,18 @@ impl Core {
         let id = {
             let mut tasks = self.tasks.borrow_mut();
             let id = tasks.allocate();
+            // Erase the output type so tasks of every type share one table: when the future
+            // finishes, the wrapper files its output in the loop's arena for that type (see
+            // outputs.rs). This box is the one allocation of a spawn.
+            let boxed: BoxedTask = Box::pin(async move { store_output(id, future.await) });
             let slot = tasks.get_mut(id).expect("a slot just allocated exists");
             slot.state = TaskState::Scheduled;
-            slot.future = Some(boxed);
+            slot.body = TaskBody::Future(boxed);
             slot.has_handle = true;
             slot.name = name;
+            self.spawned.set(self.spawned.get() + 1);
+            slot.number = self.spawned.get();
+            slot.location = Some(location);
             // Reuse the waker's shared part when no clone of it outlived the previous task.
             match slot.waker.as_mut().and_then(Arc::get_mut) {
                 Some(waker) => waker.task = id,
@@ -200,14 +273,20 @@ impl Core {
         self.trace(|| Event::Spawned {
             task: id,
             name: traced_name,
+            location,
         });
         JoinHandle::new(id, self.shared.clone())
     }
 
     /// Queues a task after a wake on the loop's own thread (asyncio's `call_soon`).
+    ///
+    /// The trace shows a wake only when it changes something: a second wake of a task that is
+    /// already queued is not an event.
     pub(crate) fn schedule(&self, id: TaskId) {
         if id == TaskId::MAIN {
-            self.main_woken.set(true);
+            if !self.main_woken.replace(true) && self.tracer.is_some() {
+                self.trace_woken(id);
+            }
             return;
         }
         let mut tasks = self.tasks.borrow_mut();
@@ -221,10 +300,28 @@ impl Core {
                 self.ready_queue.borrow_mut().push_back(id);
             }
             // Woken during its own poll: remember it, requeue when the poll returns.
-            TaskState::Running => slot.state = TaskState::Notified,
+            TaskState::Running => {
+                slot.state = TaskState::Notified;
+                drop(tasks);
+            }
             // Already queued, already noted, or finished: nothing to do.
-            TaskState::Scheduled | TaskState::Notified | TaskState::Done | TaskState::Free => {}
+            TaskState::Scheduled | TaskState::Notified | TaskState::Done | TaskState::Free => {
+                return
+            }
         }
+        if self.tracer.is_some() {
+            self.trace_woken(id);
+        }
+    }
+
+    /// The trace line for a wake that queued a task. Out of line and cold, so that `schedule`
+    /// — inlined into every waker — stays small when the trace is off.
+    #[cold]
+    fn trace_woken(&self, id: TaskId) {
+        self.trace(|| Event::Woken {
+            task: id,
+            cause: self.wake_cause.get(),
+        });
     }
 
     // ----------------------------------------------------------------------------------------
@@ -232,7 +329,11 @@ impl Core {
     // ----------------------------------------------------------------------------------------
 
     /// Polls one task from the ready queue.
-    fn run_task(&self, id: TaskId) {
+    ///
+    /// `OBSERVED` says whether the trace or the slow-poll watch is on. It is a compile-time
+    /// parameter so the loop checks it once per turn (in `turn`), and the plain copy of this
+    /// function carries no trace of the tracing at all.
+    fn run_task<const OBSERVED: bool>(&self, id: TaskId) {
         // Take the future and waker out, so no borrow is held while user code runs.
         let (mut future, task_waker) = {
             let mut tasks = self.tasks.borrow_mut();
@@ -244,24 +345,34 @@ impl Core {
             }
             // Cleared *before* the poll: a wake from now on moves it to Notified and is not lost.
             slot.state = TaskState::Running;
-            match (slot.future.take(), slot.waker.take()) {
-                (Some(future), Some(waker)) => (future, waker),
+            slot.waiting_on = None;
+            match (slot.body.take(), slot.waker.take()) {
+                (TaskBody::Future(future), Some(waker)) => (future, waker),
                 _ => unreachable!("a scheduled task has its future and waker"),
             }
         };
         self.polls.set(self.polls.get() + 1);
-        self.trace(|| Event::Polled { task: id });
+        // All the watching (trace, slow polls) hides behind one flag: with nobody watching, a poll
+        // pays for a single branch before and after.
+        if OBSERVED {
+            self.before_poll(id);
+        }
 
         // A panic stops at the task's edge: the loop and the other tasks go on.
         let result = {
             let waker = futures_task::waker_ref(&task_waker);
             let mut cx = Context::from_waker(&waker);
-            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
+            self.running.set(Some(id));
+            let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+            self.running.set(None);
+            result
         };
+        if OBSERVED {
+            self.after_poll(id, &result);
+        }
 
         match result {
             Ok(Poll::Pending) => {
-                self.trace(|| Event::Pending { task: id });
                 let mut tasks = self.tasks.borrow_mut();
                 let Some(slot) = tasks.get_mut(id) else {
                     // Only a runtime dropped from inside one of its own tasks gets here.
@@ -277,7 +388,7 @@ impl Core {
                     self.complete(id, Err(JoinError::cancelled(id)));
                     return;
                 }
-                slot.future = Some(future);
+                slot.body = TaskBody::Future(future);
                 if slot.state == TaskState::Notified {
                     slot.state = TaskState::Scheduled;
                     drop(tasks);
@@ -287,19 +398,46 @@ impl Core {
                 }
             }
             Ok(Poll::Ready(output)) => {
-                self.trace(|| Event::Ready { task: id });
                 self.put_waker_back(id, task_waker);
                 drop(future);
                 self.complete(id, Ok(output));
             }
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
-                self.trace(|| Event::Panicked { task: id });
                 self.put_waker_back(id, task_waker);
                 self.drop_future(id, future);
                 self.complete(id, Err(JoinError::panicked(id, message)));
             }
         }
+    }
+
+    /// What the trace and the slow-poll watch need before a poll.
+    #[cold]
+    #[inline(never)]
+    fn before_poll(&self, id: TaskId) {
+        // From here until the next task is polled, every wake is this task's doing (including the
+        // wake of whoever awaits it, when it finishes).
+        self.note_wake_cause(WakeCause::Task(id));
+        self.trace(|| Event::Polled { task: id });
+        // The clock is read around the poll only when slow polls are being watched. (Kept in a
+        // cell rather than a local: a local would have to live across the poll in every build.)
+        if self.slow_poll.is_some() {
+            self.poll_started.set(Some(self.clock.now()));
+        }
+    }
+
+    /// What the trace and the slow-poll watch need after a poll.
+    #[cold]
+    #[inline(never)]
+    fn after_poll<T, E>(&self, id: TaskId, result: &Result<Poll<T>, E>) {
+        if let Some(started) = self.poll_started.take() {
+            self.check_slow_poll(id, started);
+        }
+        self.trace(|| match result {
+            Ok(Poll::Pending) => Event::Pending { task: id },
+            Ok(Poll::Ready(_)) => Event::Ready { task: id },
+            Err(_) => Event::Panicked { task: id },
+        });
     }
 
     fn put_waker_back(&self, id: TaskId, task_waker: Arc<TaskWaker>) {
@@ -320,31 +458,51 @@ impl Core {
         }
     }
 
-    /// Marks a task done with `output`: hands it to the `JoinHandle`, or frees the slot if nobody
-    /// holds one (reporting a panic nobody will see otherwise).
-    fn complete(&self, id: TaskId, output: TaskOutput) {
+    /// Marks a task done — with its output, or with a failure — and wakes whoever awaits its
+    /// `JoinHandle`. With no handle, frees the slot at once (reporting a panic nobody will see
+    /// otherwise).
+    fn complete(&self, id: TaskId, outcome: Result<StoredOutput, JoinError>) {
         let mut tasks = self.tasks.borrow_mut();
         let Some(slot) = tasks.get_mut(id) else {
+            drop(tasks);
+            self.drop_leftovers(id, outcome.ok().map(TaskBody::Output));
             return;
         };
         slot.state = TaskState::Done;
         if slot.has_handle {
-            slot.output = Some(output);
+            match outcome {
+                Ok(output) => slot.body = TaskBody::Output(output),
+                Err(failure) => slot.body = TaskBody::Failed(Box::new(failure)),
+            }
             let join_waker = slot.join_waker.take();
             drop(tasks);
             if let Some(waker) = join_waker {
-                waker.wake();
+                wake_guarded(waker, "as the task it awaits finished");
             }
         } else {
             let leftovers = tasks.free(id);
             drop(tasks);
-            if let Err(error) = &output {
+            if let Err(error) = &outcome {
                 error.report_unobserved();
             }
-            // Outputs and leftovers may have destructors: drop them with no borrow held.
-            drop(leftovers);
-            drop(output);
+            // The output first: it sits in an arena at this slot's index.
+            self.drop_leftovers(id, outcome.ok().map(TaskBody::Output));
+            self.drop_leftovers(id, leftovers);
         }
+    }
+
+    /// Drops what a freed slot held — its future, an output nobody collected — with no borrow
+    /// held and panics caught: all of it is user code.
+    fn drop_leftovers(&self, id: TaskId, leftovers: Option<TaskBody>) {
+        let output = match leftovers {
+            Some(TaskBody::Future(future)) => return self.drop_future(id, future),
+            Some(TaskBody::Output(StoredOutput::Boxed(output))) => Some(output),
+            Some(TaskBody::Output(StoredOutput::InArena(arena))) => {
+                self.outputs.borrow_mut().take_erased(arena, id.index)
+            }
+            Some(TaskBody::Failed(_) | TaskBody::Empty) | None => None,
+        };
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(output)));
     }
 
     // ----------------------------------------------------------------------------------------
@@ -352,27 +510,41 @@ impl Core {
     // ----------------------------------------------------------------------------------------
 
     /// The output if the task is done, otherwise remembers who to wake.
-    pub(crate) fn poll_join(&self, id: TaskId, cx: &mut Context<'_>) -> Poll<TaskOutput> {
+    pub(crate) fn poll_join<T: 'static>(
+        &self,
+        id: TaskId,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, JoinError>> {
         let mut tasks = self.tasks.borrow_mut();
         let Some(slot) = tasks.get_mut(id) else {
             // The slot is gone: the runtime dropped the task.
             return Poll::Ready(Err(JoinError::cancelled(id)));
         };
         if slot.state == TaskState::Done {
-            let output = slot
-                .output
-                .take()
-                .expect("JoinHandle polled again after it returned its output");
             // The handle has what it came for: the slot can go back to the free list now.
-            tasks.free(id);
-            return Poll::Ready(output);
+            let body = tasks.free(id).expect("a done task has a slot");
+            drop(tasks);
+            let output = match body {
+                TaskBody::Failed(failure) => return Poll::Ready(Err(*failure)),
+                TaskBody::Output(StoredOutput::Boxed(output)) => {
+                    output.downcast::<T>().ok().map(|boxed| *boxed)
+                }
+                TaskBody::Output(StoredOutput::InArena(arena)) => {
+                    self.outputs.borrow_mut().take::<T>(arena, id.index)
+                }
+                TaskBody::Future(_) | TaskBody::Empty => None,
+            }
+            .expect("a finished task's output has its JoinHandle's type");
+            return Poll::Ready(Ok(output));
         }
         let old = match &slot.join_waker {
             Some(waker) if waker.will_wake(cx.waker()) => None,
             _ => slot.join_waker.replace(cx.waker().clone()),
         };
+        let task = slot.number;
         drop(tasks);
         drop(old);
+        self.note_waiting(|| WaitingOn::Task { task });
         Poll::Pending
     }
 
@@ -395,10 +567,10 @@ impl Core {
         if slot.state == TaskState::Done {
             let leftovers = tasks.free(id);
             drop(tasks);
-            if let Some((_, Some(Err(error)))) = &leftovers {
-                error.report_unobserved();
+            if let Some(TaskBody::Failed(failure)) = &leftovers {
+                failure.report_unobserved();
             }
-            drop(leftovers);
+            self.drop_leftovers(id, leftovers);
         } else {
             drop(tasks);
         }
@@ -417,7 +589,10 @@ impl Core {
             TaskState::Idle | TaskState::Scheduled => {
                 // A Scheduled id stays in the ready queue; `run_task` skips it because the state
                 // will be Done.
-                let future = slot.future.take();
+                let future = match slot.body.take() {
+                    TaskBody::Future(future) => Some(future),
+                    _ => None,
+                };
                 slot.state = TaskState::Done;
                 drop(tasks);
                 self.trace(|| Event::Aborted { task: id });
@@ -445,12 +620,20 @@ impl Core {
         }));
         let mut cx = Context::from_waker(&main_waker);
         self.main_woken.set(true);
+        self.trace(|| Event::BlockOn);
         loop {
             if self.main_woken.replace(false) {
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                self.note_wake_cause(WakeCause::Main);
+                self.trace(|| Event::Polled { task: TaskId::MAIN });
+                self.main_waiting_on.borrow_mut().take();
+                self.running.set(Some(TaskId::MAIN));
+                let polled = future.as_mut().poll(&mut cx);
+                self.running.set(None);
+                if let Poll::Ready(output) = polled {
                     self.trace(|| Event::LoopDone);
                     return output;
                 }
+                self.trace(|| Event::Pending { task: TaskId::MAIN });
             }
             self.turn();
         }
@@ -462,12 +645,13 @@ impl Core {
 
         // Only the tasks that were ready when the turn began.
         let ready_at_start = self.ready_queue.borrow().len();
-        for _ in 0..ready_at_start {
-            let next = self.ready_queue.borrow_mut().pop_front();
-            match next {
-                Some(id) => self.run_task(id),
-                None => break,
-            }
+        if self.dump && ready_at_start > 0 {
+            self.dumped.set(false); // something runs: a later idle spell deserves its own dump
+        }
+        if self.observed {
+            self.run_ready::<true>(ready_at_start);
+        } else {
+            self.run_ready::<false>(ready_at_start);
         }
 
         self.fire_timers();
@@ -481,6 +665,18 @@ impl Core {
         }
     }
 
+    /// Polls the first `count` tasks of the ready queue. (`OBSERVED`: see `run_task`; deciding it
+    /// once per turn keeps the check off the per-task path.)
+    fn run_ready<const OBSERVED: bool>(&self, count: usize) {
+        for _ in 0..count {
+            let next = self.ready_queue.borrow_mut().pop_front();
+            match next {
+                Some(id) => self.run_task::<OBSERVED>(id),
+                None => break,
+            }
+        }
+    }
+
     /// Handles what other threads sent since the last look.
     fn take_remote_messages(&self) {
         // One relaxed load in the common case that nothing arrived.
@@ -489,17 +685,13 @@ impl Core {
         {
             return;
         }
+        self.note_wake_cause(WakeCause::OtherThread);
         while let Ok(message) = self.remote_inbox.try_recv() {
             match message {
-                Message::Wake(id) => {
-                    self.trace(|| Event::Woken {
-                        task: id,
-                        cause: WakeCause::OtherThread,
-                    });
-                    self.schedule(id);
-                }
+                Message::Wake(id) => self.schedule(id),
                 Message::Abort(id) => self.abort(id),
                 Message::Detach(id) => self.detach(id),
+                Message::Spawn(spawn_it) => spawn_it(self),
                 Message::ReleaseSource(key) => {
                     let wakers = self.reactor.borrow_mut().release(key);
                     drop(wakers);
@@ -516,16 +708,24 @@ impl Core {
         }
         let now_tick = self.clock.current_tick(self.clock.now());
         let mut fired = std::mem::take(&mut *self.wake_buffer.borrow_mut());
-        {
+        let due = {
             let mut wheel = self.timer_wheel.borrow_mut();
-            if wheel.next_expiration().is_some_and(|due| due <= now_tick) {
+            let due = wheel.next_expiration().is_some_and(|due| due <= now_tick);
+            if due {
                 wheel.advance_to(now_tick, &mut fired);
             }
+            due
+        };
+        if due && fired.is_empty() {
+            // The loop woke for a coarse slot whose timers are not due yet (the wheel only knows
+            // when a *slot* is due, not each timer): they moved to a finer level, nothing fired.
+            self.trace(|| Event::WheelTurned);
         }
+        self.note_wake_cause(WakeCause::Timer);
         // Wake with no borrow held: waking runs code.
         for waker in fired.drain(..) {
             self.trace(|| Event::TimerFired);
-            waker.wake();
+            wake_guarded(waker, "by a timer");
         }
         *self.wake_buffer.borrow_mut() = fired;
     }
@@ -543,7 +743,11 @@ impl Core {
                 && self.shared.blocking_jobs.load(Ordering::Acquire) == 0;
             if let (true, Some(tick)) = (quiet, next_timer) {
                 let target = self.clock.tick_instant(tick);
-                self.trace(|| Event::VirtualJump { to: target });
+                self.dump_if_idle(Some(target.saturating_duration_since(self.clock.now())));
+                self.trace(|| Event::VirtualJump {
+                    wait: target.saturating_duration_since(self.clock.now()),
+                    to: target,
+                });
                 self.clock.advance_to(target);
                 return;
             }
@@ -554,6 +758,7 @@ impl Core {
             let wait = deadline.saturating_duration_since(self.clock.now());
             round_up_to_tick(wait)
         });
+        self.dump_if_idle(timeout);
         self.trace(|| Event::Park { timeout });
         self.poll_io(timeout);
     }
@@ -575,9 +780,10 @@ impl Core {
             });
         }
         let anything = poked || !woken.is_empty();
+        self.note_wake_cause(WakeCause::Io);
         for (source, waker) in woken.drain(..) {
             self.trace(|| Event::IoReady { source });
-            waker.wake();
+            wake_guarded(waker, "by I/O");
         }
         *self.io_buffer.borrow_mut() = woken;
         anything
@@ -586,6 +792,120 @@ impl Core {
     // ----------------------------------------------------------------------------------------
     // Introspection and shutdown
     // ----------------------------------------------------------------------------------------
+
+    /// Notes what the task being polled now is waiting on (called by leaf futures as they return
+    /// `Pending`). Outside a poll it does nothing.
+    pub(crate) fn note_waiting(&self, waiting_on: impl FnOnce() -> WaitingOn) {
+        match self.running.get() {
+            None => {}
+            Some(TaskId::MAIN) => *self.main_waiting_on.borrow_mut() = Some(waiting_on()),
+            Some(id) => {
+                if let Some(slot) = self.tasks.borrow_mut().get_mut(id) {
+                    slot.waiting_on = Some(waiting_on());
+                }
+            }
+        }
+    }
+
+    /// Every live task; see [`introspect::all_tasks`](crate::all_tasks).
+    pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {
+        let running = self.running.get();
+        let mut tasks = vec![TaskInfo {
+            number: 0,
+            name: "main()".to_owned(),
+            status: if running == Some(TaskId::MAIN) {
+                TaskStatus::Running
+            } else if self.main_woken.get() {
+                TaskStatus::Ready
+            } else {
+                TaskStatus::Waiting
+            },
+            waiting_on: self.main_waiting_on.borrow().clone(),
+        }];
+        let table = self.tasks.borrow();
+        let mut live: Vec<TaskInfo> = table
+            .iter()
+            .filter(|(_, slot)| slot.state != TaskState::Done)
+            .map(|(_, slot)| TaskInfo {
+                number: slot.number,
+                name: match (&slot.name, slot.location) {
+                    (Some(name), _) => name.to_string(),
+                    (None, Some(location)) => short_location(location),
+                    (None, None) => String::new(),
+                },
+                status: match slot.state {
+                    TaskState::Scheduled => TaskStatus::Ready,
+                    TaskState::Running | TaskState::Notified => TaskStatus::Running,
+                    _ => TaskStatus::Waiting,
+                },
+                waiting_on: slot.waiting_on.clone(),
+            })
+            .collect();
+        live.sort_by_key(|info| info.number);
+        tasks.extend(live);
+        tasks
+    }
+
+    /// asyncio's debug-mode warning, "Executing <Task …> took 0.150 seconds": a poll that held the
+    /// loop this long kept every other task, timer and socket waiting.
+    fn check_slow_poll(&self, id: TaskId, started: Instant) {
+        let (Some(threshold), held) = (self.slow_poll, self.clock.now() - started) else {
+            return;
+        };
+        if held < threshold {
+            return;
+        }
+        if let Some(tracer) = self.tracer.as_ref().filter(|tracer| tracer.prints_lines()) {
+            tracer.record(self.clock.now(), Event::SlowPoll { task: id, held });
+            return;
+        }
+        let label = self
+            .tasks
+            .borrow()
+            .get(id)
+            .map_or_else(String::new, |slot| {
+                let name = match (&slot.name, slot.location) {
+                    (Some(name), _) => name.to_string(),
+                    (None, Some(location)) => short_location(location),
+                    (None, None) => String::new(),
+                };
+                format!("task {} '{name}'", slot.number)
+            });
+        eprintln!(
+            "glassloop: slow poll: {label} held the loop for {:.3}s in one poll — a blocking call? \
+             Nothing else could run meanwhile (use .await, or glassloop::to_thread for blocking work)",
+            held.as_secs_f64()
+        );
+    }
+
+    /// `GLASSLOOP_TRACE=dump`: before a long wait, say what every task waits on — once per idle
+    /// spell (a turn that polls something starts a new one).
+    fn dump_if_idle(&self, wait: Option<Duration>) {
+        const LONG_WAIT: Duration = Duration::from_secs(1);
+        if !self.dump || self.dumped.get() || wait.is_some_and(|wait| wait < LONG_WAIT) {
+            return;
+        }
+        self.dumped.set(true);
+        let why = match wait {
+            Some(wait) => format!(
+                "no task can run, and nothing is due for at least {:.3}s",
+                wait.as_secs_f64()
+            ),
+            None => "the loop is stuck: no task can run and no timer is armed, so only I/O or \
+                     another thread can wake it"
+                .to_owned(),
+        };
+        let text = render_dump(
+            &self.all_tasks(),
+            self.clock.now(),
+            self.clock.origin(),
+            &why,
+        );
+        match &self.tracer {
+            Some(tracer) => tracer.write_raw(&text),
+            None => eprint!("{text}"),
+        }
+    }
 
     /// Counters for tests and the curious.
     pub(crate) fn stats(&self) -> Stats {
@@ -608,6 +928,7 @@ impl Core {
     pub(crate) fn shutdown(self: &Rc<Self>) {
         let _current = context::enter_for_shutdown(self);
         self.shutting_down.set(true);
+        self.note_wake_cause(WakeCause::Loop);
         self.take_remote_messages();
         loop {
             let ids = self.tasks.borrow().live_ids();
@@ -616,14 +937,11 @@ impl Core {
             }
             for id in ids {
                 let leftovers = self.tasks.borrow_mut().free(id);
-                if let Some((future, output)) = leftovers {
-                    if let Some(future) = future {
-                        self.drop_future(id, future);
-                    }
-                    let _ = catch_unwind(AssertUnwindSafe(move || drop(output)));
-                }
+                self.drop_leftovers(id, leftovers);
             }
         }
+        let outputs = std::mem::take(&mut *self.outputs.borrow_mut());
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(outputs)));
         self.ready_queue.borrow_mut().clear();
         let wheel = std::mem::take(&mut *self.timer_wheel.borrow_mut());
         let _ = catch_unwind(AssertUnwindSafe(move || drop(wheel)));
@@ -644,4 +962,38 @@ fn round_up_to_tick(wait: Duration) -> Duration {
     } else {
         wait + (TICK - Duration::from_nanos(nanos as u64))
     }
+}
+
+/// The last step of every task: files its output where its `JoinHandle` will find it — boxed if
+/// zero-sized (which allocates nothing), otherwise in the loop's arena for its type.
+fn store_output<T: 'static>(id: TaskId, output: T) -> StoredOutput {
+    if std::mem::size_of::<T>() == 0 {
+        return StoredOutput::Boxed(Box::new(output));
+    }
+    let mut output = Some(output);
+    context::with_current(|core| {
+        let value = output.take().expect("stored once");
+        StoredOutput::InArena(core.outputs.borrow_mut().put(id.index, value))
+    })
+    // A task only runs inside its own loop; this is for completeness.
+    .unwrap_or_else(|| StoredOutput::Boxed(Box::new(output.take().expect("stored once"))))
+}
+
+/// Wakes `waker`, containing a panic. Any type can be a waker (`std::task::Wake` is a public
+/// trait), so waking runs user code, and a waker that panics must not take the loop down.
+fn wake_guarded(waker: Waker, how: &str) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || waker.wake())) {
+        eprintln!(
+            "glassloop: a waker panicked when woken {how}: {}; the loop goes on",
+            panic_message(payload.as_ref())
+        );
+    }
+}
+
+/// `file.rs:12` for a spawn location (the directories add nothing on a one-line list).
+fn short_location(location: &Location<'_>) -> String {
+    let file = std::path::Path::new(location.file())
+        .file_name()
+        .map_or_else(|| location.file().into(), |name| name.to_string_lossy());
+    format!("{file}:{}", location.line())
 }

@@ -3,7 +3,7 @@
 //!
 //! Linux has no readiness events for regular files (epoll refuses them: a file is always "ready",
 //! the disk just makes you wait). So each function here runs the ordinary `std::fs` call on the
-//! [`to_thread`](crate::to_thread) pool and awaits it.
+//! [`to_thread`] pool and awaits it.
 
 use std::io;
 use std::path::Path;

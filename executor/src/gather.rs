@@ -51,9 +51,9 @@ where
     I: IntoIterator,
     I::Item: Future,
 {
-    Gather {
-        children: Children::new(futures),
-    }
+    let children = Children::new(futures);
+    let outputs = (0..children.remaining).map(|_| None).collect();
+    Gather { children, outputs }
 }
 
 /// Like [`gather`] for futures that return `Result`: all `Ok` outputs in order, or the first `Err`
@@ -81,21 +81,23 @@ where
     I: IntoIterator,
     I::Item: Future<Output = Result<T, E>>,
 {
-    TryGather {
-        children: Children::new(futures),
-    }
+    let children = Children::new(futures);
+    let outputs = (0..children.remaining).map(|_| None).collect();
+    TryGather { children, outputs }
 }
 
 /// The future returned by [`gather`].
 #[must_use = "gather does nothing unless awaited"]
 pub struct Gather<F: Future> {
-    children: Children<F, F::Output>,
+    children: Children<F>,
+    outputs: Vec<Option<F::Output>>,
 }
 
 /// The future returned by [`try_gather`].
 #[must_use = "try_gather does nothing unless awaited"]
 pub struct TryGather<F: Future> {
-    children: Children<F, F::Output>,
+    children: Children<F>,
+    outputs: Vec<Option<F::Output>>,
 }
 
 // The children are boxed and the outputs are never pinned, so moving a gather is fine whatever the
@@ -107,13 +109,22 @@ impl<F: Future> Future for Gather<F> {
     type Output = Vec<F::Output>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<F::Output>> {
-        let children = &mut self.children;
-        children.poll_woken(cx, |_| ControlFlow::Continue(()));
-        if children.remaining == 0 {
-            Poll::Ready(children.take_outputs())
-        } else {
-            Poll::Pending
+        let this = &mut *self;
+        let outputs = &mut this.outputs;
+        this.children.poll_woken(cx, |index, output| {
+            outputs[index] = Some(output);
+            ControlFlow::Continue(())
+        });
+        if this.children.remaining > 0 {
+            return Poll::Pending;
         }
+        let outputs = std::mem::take(&mut this.outputs);
+        Poll::Ready(
+            outputs
+                .into_iter()
+                .map(|o| o.expect("every child finished"))
+                .collect(),
+        )
     }
 }
 
@@ -124,39 +135,47 @@ where
     type Output = Result<Vec<T>, E>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Vec<T>, E>> {
-        let children = &mut self.children;
+        let this = &mut *self;
+        let outputs = &mut this.outputs;
         let mut failure = None;
-        children.poll_woken(cx, |output| {
-            if output.is_err() {
-                failure = Some(());
-                ControlFlow::Break(())
-            } else {
+        this.children.poll_woken(cx, |index, output| match output {
+            Ok(value) => {
+                outputs[index] = Some(Ok(value));
                 ControlFlow::Continue(())
             }
+            Err(error) => {
+                failure = Some(error);
+                ControlFlow::Break(())
+            }
         });
-        if failure.is_some() {
+        if let Some(error) = failure {
             // Drop the children still running *now*, not when the TryGather itself is dropped.
-            let outputs = children.take_all();
-            let error = outputs.into_iter().flatten().find_map(Result::err);
-            return Poll::Ready(Err(error.expect("the failing child's output was kept")));
+            this.children.drop_all();
+            return Poll::Ready(Err(error));
         }
-        if children.remaining == 0 {
-            let outputs = children.take_outputs();
-            return Poll::Ready(outputs.into_iter().collect());
+        if this.children.remaining > 0 {
+            return Poll::Pending;
         }
-        Poll::Pending
+        let outputs = std::mem::take(&mut this.outputs);
+        Poll::Ready(Ok(outputs
+            .into_iter()
+            .map(|o| match o {
+                Some(Ok(value)) => value,
+                _ => unreachable!("every child finished with Ok"),
+            })
+            .collect()))
     }
 }
 
-/// The children of a gather, their outputs, and which of them were woken.
-struct Children<F, T> {
+/// The children of a gather (or of `as_completed`), and which of them were woken.
+pub(crate) struct Children<F> {
     /// `None` once a child has finished (it is dropped as soon as it has).
     futures: Vec<Option<Pin<Box<F>>>>,
-    outputs: Vec<Option<T>>,
-    remaining: usize,
+    /// Children not finished yet.
+    pub(crate) remaining: usize,
     wakers: Vec<Arc<ChildWaker>>,
     woken: Arc<WokenList>,
-    /// Reused between polls, so taking the woken list does not allocate.
+    /// Woken children not yet polled (a round can stop early), reused between polls.
     to_poll: Vec<usize>,
     started: bool,
 }
@@ -202,13 +221,11 @@ impl ArcWake for ChildWaker {
     }
 }
 
-impl<F: Future<Output = T>, T> Children<F, T> {
-    fn new(futures: impl IntoIterator<Item = F>) -> Self {
+impl<F: Future> Children<F> {
+    pub(crate) fn new(futures: impl IntoIterator<Item = F>) -> Self {
         let futures: Vec<_> = futures.into_iter().map(|f| Some(Box::pin(f))).collect();
-        let count = futures.len();
         Children {
-            outputs: (0..count).map(|_| None).collect(),
-            remaining: count,
+            remaining: futures.len(),
             futures,
             wakers: Vec::new(),
             woken: Arc::new(WokenList::default()),
@@ -217,14 +234,14 @@ impl<F: Future<Output = T>, T> Children<F, T> {
         }
     }
 
-    /// Polls the children that were woken (all of them the first time). `on_ready` sees each output
-    /// as it arrives and may stop the round early.
-    fn poll_woken(
+    /// Polls the children that were woken (all of them the first time), handing each output to
+    /// `on_ready` with the child's index. `on_ready` may stop the round early; the children not
+    /// polled yet stay listed for the next round.
+    pub(crate) fn poll_woken(
         &mut self,
         cx: &mut Context<'_>,
-        mut on_ready: impl FnMut(&T) -> ControlFlow<()>,
+        mut on_ready: impl FnMut(usize, F::Output) -> ControlFlow<()>,
     ) {
-        let mut to_poll = std::mem::take(&mut self.to_poll);
         {
             let mut inner = self
                 .woken
@@ -235,12 +252,11 @@ impl<F: Future<Output = T>, T> Children<F, T> {
                 Some(parent) if parent.will_wake(cx.waker()) => {}
                 _ => inner.parent = Some(cx.waker().clone()),
             }
-            std::mem::swap(&mut to_poll, &mut inner.indices);
+            self.to_poll.append(&mut inner.indices);
         }
         if !self.started {
             self.started = true;
-            to_poll.clear();
-            to_poll.extend(0..self.futures.len());
+            self.to_poll = (0..self.futures.len()).collect();
             self.wakers = (0..self.futures.len())
                 .map(|index| {
                     Arc::new(ChildWaker {
@@ -251,7 +267,10 @@ impl<F: Future<Output = T>, T> Children<F, T> {
                 })
                 .collect();
         }
-        for &index in &to_poll {
+        let mut polled = 0;
+        while polled < self.to_poll.len() {
+            let index = self.to_poll[polled];
+            polled += 1;
             let child_waker = &self.wakers[index];
             // Clear before polling, so a wake during the poll queues the child again.
             child_waker.queued.store(false, Ordering::Release);
@@ -263,30 +282,19 @@ impl<F: Future<Output = T>, T> Children<F, T> {
             if let Poll::Ready(output) = future.as_mut().poll(&mut child_cx) {
                 self.futures[index] = None;
                 self.remaining -= 1;
-                let flow = on_ready(&output);
-                self.outputs[index] = Some(output);
-                if flow.is_break() {
+                if on_ready(index, output).is_break() {
                     break;
                 }
             }
         }
-        to_poll.clear();
-        self.to_poll = to_poll;
+        self.to_poll.drain(..polled);
     }
 
-    /// All outputs, in input order; call only when every child is done.
-    fn take_outputs(&mut self) -> Vec<T> {
-        self.take_all()
-            .into_iter()
-            .map(|output| output.expect("every child finished"))
-            .collect()
-    }
-
-    /// Drops every unfinished child and takes the outputs there are.
-    fn take_all(&mut self) -> Vec<Option<T>> {
+    /// Drops every unfinished child.
+    pub(crate) fn drop_all(&mut self) {
         self.futures.clear();
+        self.to_poll.clear();
         self.remaining = 0;
-        std::mem::take(&mut self.outputs)
     }
 }
 

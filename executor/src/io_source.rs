@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::context;
+use crate::introspect::WaitingOn;
 use crate::reactor::{Direction, SourceKey};
 use crate::trace::Event;
 use crate::waker::{Message, Shared};
@@ -59,6 +60,41 @@ impl<S: mio::event::Source> IoSource<S> {
         self.source.as_ref().expect("present until drop")
     }
 
+    /// The socket, mutably (for sources whose reads need `&mut`, such as the signal pipe).
+    pub(crate) fn get_mut(&mut self) -> &mut S {
+        self.source.as_mut().expect("present until drop")
+    }
+
+    /// `Ready` when the reactor believes the source is ready in `direction`; otherwise stores the
+    /// task's waker and returns `Pending`.
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<()>> {
+        context::with_current(|core| {
+            if core.id != self.shared.loop_id {
+                return Poll::Ready(Err(wrong_loop()));
+            }
+            let (ready, replaced) = core
+                .reactor
+                .borrow_mut()
+                .poll_ready(self.key, direction, cx);
+            drop(replaced); // outside the reactor borrow
+            if ready.is_pending() {
+                core.note_waiting(|| WaitingOn::Socket {
+                    socket: self.key.number(),
+                    direction: match direction {
+                        Direction::Read => "read",
+                        Direction::Write => "write",
+                    },
+                });
+            }
+            ready.map(Ok)
+        })
+        .unwrap_or_else(|| Poll::Ready(Err(wrong_loop())))
+    }
+
     /// Runs `operation` when the socket is ready in `direction`; see the module docs.
     pub(crate) fn poll_io<R>(
         &self,
@@ -67,23 +103,7 @@ impl<S: mio::event::Source> IoSource<S> {
         mut operation: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         loop {
-            let ready = context::with_current(|core| {
-                if core.id != self.shared.loop_id {
-                    return Err(wrong_loop());
-                }
-                let (ready, replaced) = core
-                    .reactor
-                    .borrow_mut()
-                    .poll_ready(self.key, direction, cx);
-                drop(replaced); // outside the reactor borrow
-                Ok(ready)
-            })
-            .unwrap_or_else(|| Err(wrong_loop()));
-            match ready {
-                Err(error) => return Poll::Ready(Err(error)),
-                Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(())) => {}
-            }
+            std::task::ready!(self.poll_ready(cx, direction))?;
             match operation(self.get()) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                     self.clear_readiness(direction);

@@ -38,33 +38,35 @@ use crate::waker::{Message, Shared};
 /// ```
 #[must_use = "dropping a JoinHandle detaches the task; await it to get its output"]
 pub struct JoinHandle<T> {
-    state: HandleState,
+    /// The task. `TaskId::MAIN` marks a handle whose task never existed (spawned during shutdown).
+    id: TaskId,
+    /// The loop's shared part; `None` once the output has been taken (or for a task that never
+    /// existed). Two words in all: a million handles in a `Vec` are 16 MB.
+    shared: Option<Arc<Shared>>,
     // `fn() -> T`: the handle does not own a `T`, it only produces one when awaited.
     _output: PhantomData<fn() -> T>,
-}
-
-enum HandleState {
-    /// A task in a loop.
-    Task { id: TaskId, shared: Arc<Shared> },
-    /// Spawned during shutdown: never ran.
-    Cancelled,
-    /// The output has been taken (or the handle was consumed).
-    Taken,
 }
 
 impl<T> JoinHandle<T> {
     pub(crate) fn new(id: TaskId, shared: Arc<Shared>) -> JoinHandle<T> {
         JoinHandle {
-            state: HandleState::Task { id, shared },
+            id,
+            shared: Some(shared),
             _output: PhantomData,
         }
     }
 
     pub(crate) fn cancelled() -> JoinHandle<T> {
         JoinHandle {
-            state: HandleState::Cancelled,
+            id: TaskId::MAIN,
+            shared: None,
             _output: PhantomData,
         }
+    }
+
+    /// The task and its loop, while the handle still refers to one.
+    fn task(&self) -> Option<(&TaskId, &Arc<Shared>)> {
+        Some((&self.id, self.shared.as_ref()?))
     }
 
     /// Cancels the task — asyncio's `task.cancel()`.
@@ -84,13 +86,20 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        let HandleState::Task { id, shared } = &self.state else {
+        let Some((id, shared)) = self.task() else {
             return;
         };
-        match context::find_loop(shared.loop_id) {
-            Some(core) => core.abort(*id),
+        if context::with_loop(shared.loop_id, |core| core.abort(*id)).is_none() {
             // Off the loop's thread: let the loop do it at its next turn.
-            None => shared.send(Message::Abort(*id)),
+            shared.send(Message::Abort(*id));
+        }
+    }
+
+    /// A handle that can abort the task without owning its output (a [`TaskGroup`](crate::TaskGroup)
+    /// keeps these to cancel its children).
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle {
+            target: self.task().map(|(id, shared)| (*id, shared.clone())),
         }
     }
 
@@ -103,11 +112,11 @@ impl<T> JoinHandle<T> {
     /// When called from a thread other than the loop's (the task table is not shared between
     /// threads); await the handle or send a message instead.
     pub fn is_finished(&self) -> bool {
-        let HandleState::Task { id, shared } = &self.state else {
+        let Some((id, shared)) = self.task() else {
             return true;
         };
-        match context::find_loop(shared.loop_id) {
-            Some(core) => core.is_finished(*id),
+        match context::with_loop(shared.loop_id, |core| core.is_finished(*id)) {
+            Some(finished) => finished,
             // The loop shut down, and cancelled the task as it went.
             None if shared.closed.load(Ordering::Acquire) => true,
             None => panic!(
@@ -118,52 +127,72 @@ impl<T> JoinHandle<T> {
     }
 }
 
+/// Cancels a task without owning its output — see [`JoinHandle::abort_handle`].
+#[derive(Clone)]
+pub struct AbortHandle {
+    target: Option<(TaskId, Arc<Shared>)>,
+}
+
+impl AbortHandle {
+    /// Cancels the task, as [`JoinHandle::abort`] does.
+    pub fn abort(&self) {
+        if let Some((id, shared)) = &self.target {
+            if context::with_loop(shared.loop_id, |core| core.abort(*id)).is_none() {
+                shared.send(Message::Abort(*id));
+            }
+        }
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.target {
+            Some((id, _)) => write!(f, "AbortHandle(task {})", id.number()),
+            None => f.write_str("AbortHandle(none)"),
+        }
+    }
+}
+
 impl<T: 'static> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let (id, loop_id) = match &this.state {
-            HandleState::Task { id, shared } => (*id, shared.loop_id),
-            HandleState::Cancelled => {
-                this.state = HandleState::Taken;
+        let (id, loop_id) = match &this.shared {
+            Some(shared) => (this.id, shared.loop_id),
+            // Spawned while its loop shut down: it never ran.
+            None if this.id == TaskId::MAIN => {
+                this.id = TaskId::TAKEN;
                 return Poll::Ready(Err(JoinError::cancelled(TaskId::MAIN)));
             }
-            HandleState::Taken => panic!("JoinHandle polled again after it returned its output"),
+            None => panic!("JoinHandle polled again after it returned its output"),
         };
-        let polled = match context::find_loop(loop_id) {
-            Some(core) => core.poll_join(id, cx),
+        let polled = context::with_loop(loop_id, |core| core.poll_join::<T>(id, cx))
             // The loop is gone: like asyncio.run, it cancelled the task when it ended.
-            None => Poll::Ready(Err(JoinError::cancelled(id))),
-        };
+            .unwrap_or_else(|| Poll::Ready(Err(JoinError::cancelled(id))));
         let output = std::task::ready!(polled);
-        this.state = HandleState::Taken;
-        Poll::Ready(output.map(|boxed| {
-            *boxed
-                .downcast::<T>()
-                .expect("a task's output has the JoinHandle's type")
-        }))
+        this.shared = None; // taken: the slot is free, and dropping the handle has nothing to do
+        Poll::Ready(output)
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        let HandleState::Task { id, shared } = &self.state else {
+        let Some((id, shared)) = self.task() else {
             return;
         };
-        match context::find_loop(shared.loop_id) {
-            Some(core) => core.detach(*id),
-            None => shared.send(Message::Detach(*id)),
+        if context::with_loop(shared.loop_id, |core| core.detach(*id)).is_none() {
+            shared.send(Message::Detach(*id));
         }
     }
 }
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.state {
-            HandleState::Task { id, .. } => write!(f, "JoinHandle(task {})", id.number()),
-            HandleState::Cancelled => f.write_str("JoinHandle(cancelled)"),
-            HandleState::Taken => f.write_str("JoinHandle(taken)"),
+        match self.task() {
+            Some((id, _)) => write!(f, "JoinHandle(task {})", id.number()),
+            None if self.id == TaskId::MAIN => f.write_str("JoinHandle(cancelled)"),
+            None => f.write_str("JoinHandle(taken)"),
         }
     }
 }
@@ -206,6 +235,15 @@ impl JoinError {
         JoinError {
             task: id.number(),
             kind: ErrorKind::Panicked(message),
+        }
+    }
+
+    /// A panic seen from outside the task that panicked (a [`TaskGroup`](crate::TaskGroup) learns
+    /// of its child's panic while the child unwinds).
+    pub(crate) fn panicked_elsewhere(message: &str) -> JoinError {
+        JoinError {
+            task: 0,
+            kind: ErrorKind::Panicked(message.to_owned()),
         }
     }
 

@@ -79,15 +79,20 @@ impl TcpListener {
     ///
     /// **Cancellation:** dropping the future before it completes accepts nothing.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let mut retrying = false;
         loop {
             let accepted = poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |l| l.accept())).await;
             match accepted {
                 Ok((stream, peer)) => return Ok((TcpStream::from_mio(stream)?, peer)),
                 Err(error) if is_resource_exhaustion(&error) => {
-                    eprintln!(
-                        "glassloop: accept failed ({error}); retrying in {} ms",
-                        ACCEPT_RETRY.as_millis()
-                    );
+                    // Said once per streak, not once per retry.
+                    if !retrying {
+                        eprintln!(
+                            "glassloop: accept failed ({error}); retrying every {} ms until it works",
+                            ACCEPT_RETRY.as_millis()
+                        );
+                        retrying = true;
+                    }
                     sleep(ACCEPT_RETRY).await;
                 }
                 // A connection that was reset before we accepted it is not the listener's problem.
@@ -270,15 +275,8 @@ impl std::fmt::Debug for TcpStream {
     }
 }
 
-impl futures_io::AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_read_bytes(cx, buf)
-    }
-}
+// The traits are implemented for `&TcpStream` (so a reader task and a writer task can share one
+// stream), and `TcpStream` itself forwards to that: the socket needs no `&mut` to read or write.
 
 impl futures_io::AsyncRead for &TcpStream {
     fn poll_read(
@@ -290,7 +288,7 @@ impl futures_io::AsyncRead for &TcpStream {
     }
 }
 
-impl futures_io::AsyncWrite for TcpStream {
+impl futures_io::AsyncWrite for &TcpStream {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -318,13 +316,23 @@ impl futures_io::AsyncWrite for TcpStream {
     }
 }
 
-impl futures_io::AsyncWrite for &TcpStream {
+impl futures_io::AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        futures_io::AsyncRead::poll_read(Pin::new(&mut &*self), cx, buf)
+    }
+}
+
+impl futures_io::AsyncWrite for TcpStream {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_bytes(cx, buf)
+        futures_io::AsyncWrite::poll_write(Pin::new(&mut &*self), cx, buf)
     }
 
     fn poll_write_vectored(
@@ -332,15 +340,15 @@ impl futures_io::AsyncWrite for &TcpStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_vectored_bytes(cx, bufs)
+        futures_io::AsyncWrite::poll_write_vectored(Pin::new(&mut &*self), cx, bufs)
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        futures_io::AsyncWrite::poll_flush(Pin::new(&mut &*self), cx)
     }
 
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(shutdown_write(&self))
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        futures_io::AsyncWrite::poll_close(Pin::new(&mut &*self), cx)
     }
 }
 

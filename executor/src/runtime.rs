@@ -7,11 +7,18 @@
 
 use std::future::Future;
 use std::io;
+use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// A poll longer than this is reported when slow polls are watched (asyncio's default
+/// `slow_callback_duration` is 100 ms too).
+const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
 
 use crate::context;
 use crate::event_loop::{Config, Core, Stats};
+use crate::handle::Handle;
 use crate::join::JoinHandle;
 use crate::trace::Tracer;
 
@@ -97,6 +104,7 @@ impl Runtime {
     /// Spawns a task on this loop — asyncio's `loop.create_task(coro)`.
     ///
     /// It may be called outside `block_on`; the task runs once the loop does.
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
@@ -105,11 +113,22 @@ impl Runtime {
     }
 
     /// Like [`spawn`](Self::spawn), with a name the trace and the timeline show.
+    #[track_caller]
     pub fn spawn_named<F>(&self, name: &str, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
         self.core.spawn(future, Some(Arc::from(name)))
+    }
+
+    /// A handle other threads can use to spawn work on this loop.
+    pub fn handle(&self) -> Handle {
+        Handle::new(self.core.shared.clone())
+    }
+
+    /// Every unfinished task of this loop and what it waits on (see [`all_tasks`](crate::all_tasks)).
+    pub fn all_tasks(&self) -> Vec<crate::TaskInfo> {
+        self.core.all_tasks()
     }
 
     /// Counters: live tasks, armed timers, registered sources, polls so far.
@@ -158,6 +177,8 @@ pub struct Builder {
     virtual_time: bool,
     trace: bool,
     timeline: bool,
+    dump: bool,
+    slow_poll: Option<Duration>,
     sink: Option<Box<dyn io::Write>>,
 }
 
@@ -181,6 +202,21 @@ impl Builder {
         self
     }
 
+    /// Before every wait of a second or more (or forever), prints every task and what it waits on
+    /// (as `GLASSLOOP_TRACE=dump` does) — "why is my program not finishing?", answered.
+    pub fn dump(mut self, on: bool) -> Builder {
+        self.dump = on;
+        self
+    }
+
+    /// Warns (on stderr, or in the trace) when one poll holds the loop longer than `threshold` —
+    /// asyncio debug mode's "Executing <Task …> took 0.150 seconds". On by default, at 100 ms,
+    /// whenever the trace, timeline or dump is on, or with `GLASSLOOP_TRACE=slow`.
+    pub fn warn_slow_polls(mut self, threshold: Duration) -> Builder {
+        self.slow_poll = Some(threshold);
+        self
+    }
+
     /// Sends the trace and the timeline to `sink` instead of stderr (tests capture them this way).
     pub fn trace_to(mut self, sink: impl io::Write + 'static) -> Builder {
         self.sink = Some(Box::new(sink));
@@ -196,14 +232,23 @@ impl Builder {
                 .iter()
                 .any(|w| matches!(*w, "1" | "true" | "lines"));
         let timeline = self.timeline || env_words.contains(&"timeline");
-        let tracer = (lines || timeline).then(|| {
+        let dump = self.dump || env_words.contains(&"dump");
+        // The dump goes to the same sink as the trace, so a tracer exists when either is on.
+        let tracer = (lines || timeline || dump).then(|| {
             let sink = self
                 .sink
                 .unwrap_or_else(|| Box::new(io::stderr()) as Box<dyn io::Write>);
             Tracer::new(lines, timeline, sink)
         });
+        // Watching for slow polls costs two clock reads per poll: on when asked, or whenever the
+        // loop is being watched anyway.
+        let slow_poll = self.slow_poll.or_else(|| {
+            (tracer.is_some() || env_words.contains(&"slow")).then_some(DEFAULT_SLOW_POLL)
+        });
         let core = Core::new(Config {
             virtual_time: self.virtual_time,
+            dump,
+            slow_poll,
             tracer,
         })?;
         Ok(Runtime { core })
@@ -272,8 +317,12 @@ where
     // give it back on failure.
     let mut future = Some(future);
     let mut name = name;
-    match context::with_current(|core| core.spawn(future.take().expect("taken once"), name.take()))
-    {
+    // Read here: `#[track_caller]` does not reach into the closure below.
+    let location = Location::caller();
+    let spawned = context::with_current(|core| {
+        core.spawn_at(future.take().expect("taken once"), name.take(), location)
+    });
+    match spawned {
         Some(handle) => handle,
         None => panic!(
             "glassloop::spawn was called outside a running glassloop loop. Call it from async code \

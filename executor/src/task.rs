@@ -33,23 +33,23 @@
 //!
 //! Read next: [`waker.rs`](crate::waker) for how a wake finds its way back here.
 
-use std::any::Any;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Waker;
 
+use crate::introspect::WaitingOn;
 use crate::join::JoinError;
+use crate::outputs::StoredOutput;
 use crate::waker::TaskWaker;
 
-/// A type-erased task: the user's future, boxed, with its output boxed as `Any`.
+/// A type-erased task: the user's future, boxed — the one allocation a spawn makes.
 ///
-/// Erasing the output type lets one table hold tasks of every output type. A `Box<dyn Any>` of a
-/// zero-sized output such as `()` does not allocate, so an empty task costs one allocation.
-pub(crate) type BoxedTask = Pin<Box<dyn Future<Output = Box<dyn Any>>>>;
-
-/// What a finished task leaves for its `JoinHandle`.
-pub(crate) type TaskOutput = Result<Box<dyn Any>, JoinError>;
+/// Its output type is erased too: the box wraps the user's future in a small `async` block that,
+/// when the future finishes, files its output in the loop's arena for that type and returns where
+/// it is (see [`outputs.rs`](crate::outputs)). So one table holds tasks of every output type.
+pub(crate) type BoxedTask = Pin<Box<dyn Future<Output = StoredOutput>>>;
 
 /// Names one task: the slot it lives in and that slot's generation when it was spawned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -63,6 +63,12 @@ impl TaskId {
     pub(crate) const MAIN: TaskId = TaskId {
         index: u32::MAX,
         generation: 0,
+    };
+
+    /// Marks a `JoinHandle` whose never-run task's cancellation has been reported.
+    pub(crate) const TAKEN: TaskId = TaskId {
+        index: u32::MAX,
+        generation: 1,
     };
 
     /// The number shown to people (in panics and the trace): slot and generation folded together so
@@ -93,10 +99,8 @@ pub(crate) enum TaskState {
 pub(crate) struct TaskSlot {
     pub(crate) generation: u32,
     pub(crate) state: TaskState,
-    /// The future; `None` while the loop is polling it, and once the task is done.
-    pub(crate) future: Option<BoxedTask>,
-    /// The output, kept until the `JoinHandle` takes it.
-    pub(crate) output: Option<TaskOutput>,
+    /// The future while the task runs; its output or failure once it is done.
+    pub(crate) body: TaskBody,
     /// Who is awaiting the `JoinHandle`, to be woken when the task is done.
     pub(crate) join_waker: Option<Waker>,
     /// Whether a `JoinHandle` still exists; if not, the slot is freed as soon as the task is done.
@@ -108,6 +112,12 @@ pub(crate) struct TaskSlot {
     pub(crate) waker: Option<Arc<TaskWaker>>,
     /// The task's name, for the trace and panics.
     pub(crate) name: Option<Arc<str>>,
+    /// 1, 2, 3 … in spawn order (as the trace and `all_tasks` number tasks).
+    pub(crate) number: u64,
+    /// Where it was spawned, to name an unnamed task.
+    pub(crate) location: Option<&'static Location<'static>>,
+    /// What it waits on, noted by the leaf future that returned `Pending` in its last poll.
+    pub(crate) waiting_on: Option<WaitingOn>,
 }
 
 impl TaskSlot {
@@ -115,23 +125,57 @@ impl TaskSlot {
         TaskSlot {
             generation: 0,
             state: TaskState::Free,
-            future: None,
-            output: None,
+            body: TaskBody::Empty,
             join_waker: None,
             has_handle: false,
             abort_requested: false,
             waker: None,
             name: None,
+            number: 0,
+            location: None,
+            waiting_on: None,
         }
     }
 }
 
+/// What a slot holds at each stage of its task's life. One field, not three, because the stages
+/// never overlap — a task has a future *or* an output *or* a failure — and a slot is per task:
+/// with a million tasks, every byte here is a megabyte.
+pub(crate) enum TaskBody {
+    /// Nothing: a free slot, or a task whose future the loop has taken out to poll it.
+    Empty,
+    /// The future, waiting for its next poll.
+    Future(BoxedTask),
+    /// Finished: its output (or where it waits), until the `JoinHandle` takes it.
+    Output(StoredOutput),
+    /// Finished without an output: aborted or panicked.
+    Failed(Box<JoinError>),
+}
+
+impl TaskBody {
+    /// Takes the body out, leaving the slot empty.
+    pub(crate) fn take(&mut self) -> TaskBody {
+        std::mem::replace(self, TaskBody::Empty)
+    }
+}
+
 /// The loop's table of tasks: a vector of slots and a stack of free ones.
-#[derive(Default)]
 pub(crate) struct TaskTable {
     slots: Vec<TaskSlot>,
     free: Vec<u32>,
     live: usize,
+}
+
+impl Default for TaskTable {
+    /// Room for a few hundred tasks from the start, so a fresh loop does not regrow (and copy) its
+    /// table again and again as its first tasks arrive.
+    fn default() -> TaskTable {
+        TaskTable {
+            slots: Vec::with_capacity(256),
+            free: Vec::with_capacity(256),
+            live: 0,
+        }
+    }
 }
 
 impl TaskTable {
@@ -173,7 +217,7 @@ impl TaskTable {
 
     /// Frees a slot: bumps its generation so old ids go stale, and hands back what it held so the
     /// caller can drop it *after* releasing the table (dropping can run user code).
-    pub(crate) fn free(&mut self, id: TaskId) -> Option<(Option<BoxedTask>, Option<TaskOutput>)> {
+    pub(crate) fn free(&mut self, id: TaskId) -> Option<TaskBody> {
         let slot = self.get_mut(id)?;
         slot.state = TaskState::Free;
         slot.generation = slot.generation.wrapping_add(1);
@@ -181,7 +225,8 @@ impl TaskTable {
         slot.abort_requested = false;
         slot.join_waker = None;
         slot.name = None;
-        let leftovers = (slot.future.take(), slot.output.take());
+        slot.waiting_on = None;
+        let leftovers = slot.body.take();
         self.free.push(id.index);
         self.live -= 1;
         Some(leftovers)
@@ -190,6 +235,21 @@ impl TaskTable {
     /// How many tasks are alive (not yet freed).
     pub(crate) fn live(&self) -> usize {
         self.live
+    }
+
+    /// Every live slot, with its id.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (TaskId, &TaskSlot)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| slot.state != TaskState::Free)
+            .map(|(index, slot)| {
+                let id = TaskId {
+                    index: index as u32,
+                    generation: slot.generation,
+                };
+                (id, slot)
+            })
     }
 
     /// Ids of every task that still holds a future or an output (used at shutdown).

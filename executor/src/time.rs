@@ -9,6 +9,9 @@
 //! A `Sleep` is plain data — a deadline and the key of its wheel entry — so it is `Send + Sync` and
 //! can be handed to libraries such as hyper. It reaches the wheel through the running loop.
 //!
+//! This module is public as `glassloop::time` (its main items are also at the crate root), with
+//! [`interval`] for repeating ticks and [`advance`] for stepping virtual time by hand.
+//!
 //! Read next: [`timeout.rs`](crate::timeout), built on this, and the wheel itself in the
 //! `glassloop-timer` crate.
 
@@ -22,7 +25,11 @@ use glassloop_timer::TimerKey;
 use crate::clock::deadline_after;
 use crate::context;
 use crate::event_loop::Core;
+use crate::introspect::WaitingOn;
 use crate::trace::Event;
+
+mod interval;
+pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 
 /// The loop's current time — asyncio's `loop.time()`.
 ///
@@ -94,6 +101,42 @@ impl Sleep {
         self.deadline
     }
 
+    /// Moves the deadline — to sleep again without building a new `Sleep` (an [`Interval`] does
+    /// this every tick), or to push a keep-alive timeout back.
+    ///
+    /// If the timer is armed it is moved at once, keeping the waker it has, so the task waiting on
+    /// it is woken at the new time even if it does not poll the `Sleep` again first.
+    ///
+    /// ```
+    /// # use glassloop_executor as glassloop;
+    /// use std::time::Duration;
+    /// let rt = glassloop::Runtime::builder().virtual_time(true).build().unwrap();
+    /// rt.block_on(async {
+    ///     let start = glassloop::now();
+    ///     let mut sleep = glassloop::sleep(Duration::from_secs(10));
+    ///     sleep.reset(start + Duration::from_secs(3));
+    ///     sleep.await;
+    ///     assert_eq!(glassloop::now() - start, Duration::from_secs(3));
+    /// });
+    /// ```
+    pub fn reset(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        let Some((loop_id, key)) = self.timer.take() else {
+            return; // not armed: the next poll arms it at the new deadline
+        };
+        context::with_current(|core| {
+            if core.id != loop_id {
+                return;
+            }
+            let tick = core.clock.deadline_tick(deadline);
+            let mut wheel = core.timer_wheel.borrow_mut();
+            if let Some(waker) = wheel.cancel(key) {
+                let key = wheel.insert(tick, waker);
+                self.timer = Some((loop_id, key));
+            }
+        });
+    }
+
     /// Whether the deadline has passed on the current loop's clock.
     pub fn is_elapsed(&self) -> bool {
         now() >= self.deadline
@@ -105,6 +148,12 @@ impl Sleep {
         if let Some((loop_id, key)) = self.timer.take() {
             if loop_id == core.id {
                 let waker = core.timer_wheel.borrow_mut().cancel(key);
+                if waker.is_some() {
+                    // It was still waiting: this is a cancellation, not the tidy-up after firing.
+                    core.trace(|| Event::TimerCancelled {
+                        by: core.wake_cause(),
+                    });
+                }
                 drop(waker); // after the borrow ends: dropping a waker can run code
             }
         }
@@ -112,15 +161,15 @@ impl Sleep {
 
     fn arm(&mut self, core: &Core, cx: &mut Context<'_>) {
         let tick = core.clock.deadline_tick(self.deadline);
-        let (key, position) = {
-            let mut wheel = core.timer_wheel.borrow_mut();
-            let key = wheel.insert(tick, cx.waker().clone());
-            (key, wheel.position(key))
-        };
+        let key = core
+            .timer_wheel
+            .borrow_mut()
+            .insert(tick, cx.waker().clone());
         self.timer = Some((core.id, key));
         core.trace(|| Event::TimerArmed {
             deadline: self.deadline,
-            position,
+            position: core.timer_wheel.borrow().position(key),
+            by: core.wake_cause(),
         });
     }
 }
@@ -158,6 +207,9 @@ impl Future for Sleep {
                 // First poll, or polled by a different loop than before: arm in this one.
                 _ => this.arm(core, cx),
             }
+            core.note_waiting(|| WaitingOn::Timer {
+                deadline: this.deadline,
+            });
             Poll::Pending
         })
         .unwrap_or_else(|| {
@@ -205,7 +257,47 @@ pub fn blocking_sleep(duration: Duration) {
         true
     });
     if moved != Some(true) {
-        std::thread::sleep(duration);
+        // Traced before the sleep, as on virtual time: the line marks when the blocking began.
         context::with_current(|core| core.trace(|| Event::Blocked { duration }));
+        std::thread::sleep(duration);
     }
+}
+
+/// Moves virtual time forward by `duration`, then lets the loop run the timers that became due —
+/// for tests that step the clock by hand.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use std::time::Duration;
+/// let rt = glassloop::Runtime::builder().virtual_time(true).build().unwrap();
+/// rt.block_on(async {
+///     let alarm = glassloop::spawn(glassloop::sleep(Duration::from_secs(60)));
+///     glassloop::time::advance(Duration::from_secs(59)).await;
+///     assert!(!alarm.is_finished());
+///     glassloop::time::advance(Duration::from_secs(1)).await;
+///     assert!(alarm.is_finished());
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Outside a loop, or on a loop without virtual time (real time cannot be stepped): build the
+/// runtime with `Runtime::builder().virtual_time(true)`.
+pub async fn advance(duration: Duration) {
+    let moved = context::with_current(|core| {
+        if !core.clock.is_virtual() {
+            return false;
+        }
+        core.clock.advance_to(deadline_after(core.now(), duration));
+        true
+    });
+    if moved != Some(true) {
+        panic!(
+            "glassloop::time::advance needs a loop with virtual time: build it with \
+             Runtime::builder().virtual_time(true)"
+        );
+    }
+    // Two turns: the first fires the timers that are now due, the second runs the tasks they woke.
+    crate::yield_now().await;
+    crate::yield_now().await;
 }

@@ -26,12 +26,12 @@ use crossbeam_channel::Sender;
 use futures_task::ArcWake;
 
 use crate::context;
+use crate::event_loop::Core;
 use crate::reactor::SourceKey;
 use crate::task::TaskId;
 
 /// A request that reaches the loop through its channel, from another thread (or from outside
 /// `block_on`).
-#[derive(Debug, Clone, Copy)]
 pub(crate) enum Message {
     /// Wake this task (or the `block_on` future, for [`TaskId::MAIN`]).
     Wake(TaskId),
@@ -42,6 +42,8 @@ pub(crate) enum Message {
     /// A socket was dropped off the loop: free its reactor slot (closing the fd already took it
     /// out of epoll).
     ReleaseSource(SourceKey),
+    /// Spawn a task sent by [`Handle::spawn`](crate::Handle::spawn) from another thread.
+    Spawn(Box<dyn FnOnce(&Core) + Send>),
 }
 
 /// The part of a loop that other threads may touch. Everything here is `Send + Sync`.

@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::io;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -55,5 +57,72 @@ pub fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .unwrap_or_default(),
+    }
+}
+
+/// An `io::Write` that keeps what is written, shared with the test that reads it afterwards.
+#[derive(Clone, Default)]
+pub struct Capture(Rc<RefCell<Vec<u8>>>);
+
+impl io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.borrow().clone()).expect("the trace is UTF-8")
+    }
+}
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+pub fn blessing() -> bool {
+    std::env::var_os("GLASSLOOP_BLESS").is_some_and(|value| value == "1")
+}
+
+/// Compares `actual` with the golden file `tests/golden/{name}`, or rewrites the file when
+/// `GLASSLOOP_BLESS=1`.
+pub fn assert_golden(name: &str, actual: &str) {
+    let path = repo_path("tests/golden").join(name);
+    if blessing() {
+        std::fs::create_dir_all(path.parent().expect("a parent directory"))
+            .expect("create tests/golden");
+        std::fs::write(&path, actual).expect("write the golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!(
+            "cannot read {}: {error}. Create it with GLASSLOOP_BLESS=1",
+            path.display()
+        )
+    });
+    assert_same_text(&expected, actual, &path.display().to_string());
+}
+
+/// Like `assert_eq!` on two texts, but points at the first line that differs.
+pub fn assert_same_text(expected: &str, actual: &str, what: &str) {
+    if expected == actual {
+        return;
+    }
+    let mut expected_lines = expected.lines();
+    let mut actual_lines = actual.lines();
+    let mut number = 1;
+    loop {
+        match (expected_lines.next(), actual_lines.next()) {
+            (Some(e), Some(a)) if e == a => number += 1,
+            (e, a) => panic!(
+                "{what} differs at line {number}:\n  expected: {e:?}\n  actual:   {a:?}\n\n\
+                 the whole actual text:\n{actual}\n(if the change is deliberate, rerun with \
+                 GLASSLOOP_BLESS=1 and review the diff)"
+            ),
+        }
     }
 }

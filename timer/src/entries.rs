@@ -93,7 +93,34 @@ pub(crate) struct Entry<T> {
     pub(crate) links: Links,
     /// Which list the entry is on: a wheel slot, or the overflow list. Cancel needs it to find
     /// the list head and tail it must fix up, and `TimerWheel::position` reports it.
-    pub(crate) position: Position,
+    pub(crate) position: PackedPosition,
+}
+
+/// A [`Position`] in two bytes (a level and a slot each fit in a byte), so that an entry is 40
+/// bytes rather than 56: with a million timers armed, that is 16 MB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PackedPosition {
+    level: u8,
+    slot: u8,
+}
+
+impl From<Position> for PackedPosition {
+    fn from(position: Position) -> PackedPosition {
+        // Levels are 0..=LEVELS and slots 0..64: both fit.
+        PackedPosition {
+            level: position.level as u8,
+            slot: position.slot as u8,
+        }
+    }
+}
+
+impl From<PackedPosition> for Position {
+    fn from(packed: PackedPosition) -> Position {
+        Position {
+            level: usize::from(packed.level),
+            slot: usize::from(packed.slot),
+        }
+    }
 }
 
 /// The slab: every entry the wheel has ever needed at once, live or free.
@@ -144,7 +171,7 @@ impl<T> Entries<T> {
             entry.value = Some(value);
             entry.deadline = deadline;
             entry.links = Links::UNLINKED;
-            entry.position = unplaced;
+            entry.position = unplaced.into();
             return TimerKey {
                 index,
                 generation: entry.generation,
@@ -162,7 +189,7 @@ impl<T> Entries<T> {
             deadline,
             generation: 0,
             links: Links::UNLINKED,
-            position: unplaced,
+            position: unplaced.into(),
         });
         TimerKey {
             index,

@@ -205,7 +205,7 @@ impl<T> TimerWheel<T> {
     /// ```
     pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
         let index = self.entries.index_of(key)?;
-        let Position { level, slot } = self.entries.entry(index).position;
+        let Position { level, slot } = self.entries.entry(index).position.into();
         if level == LEVELS {
             self.overflow.unlink(&mut self.entries, index);
         } else {
@@ -241,7 +241,7 @@ impl<T> TimerWheel<T> {
     /// [`Position`] for an example.
     pub fn position(&self, key: TimerKey) -> Option<Position> {
         let index = self.entries.index_of(key)?;
-        Some(self.entries.entry(index).position)
+        Some(self.entries.entry(index).position.into())
     }
 
     /// The earliest tick at which [`advance_to`](Self::advance_to) will have work to do, or
@@ -340,7 +340,7 @@ impl<T> TimerWheel<T> {
     fn file(&mut self, index: u32) {
         let deadline = self.entries.entry(index).deadline;
         let position = position_for(self.elapsed, deadline);
-        self.entries.entry_mut(index).position = position;
+        self.entries.entry_mut(index).position = position.into();
 
         if position.level == LEVELS {
             if self.overflow.is_empty() || deadline < self.overflow_earliest {

@@ -1,0 +1,247 @@
+//! The `http_get` demo: N concurrent GETs, and the total is the slowest one, not the sum — the
+//! httpx / aiohttp idea.
+//!
+//! ```python
+//! async def fetch(client, url):
+//!     start = time.perf_counter()
+//!     response = await client.get(url)
+//!     print(url, response.status_code, f"{time.perf_counter() - start:.3f} s")
+//!
+//! async def main():
+//!     async with httpx.AsyncClient() as client:
+//!         await asyncio.gather(*(fetch(client, url) for url in urls))
+//! ```
+//!
+//! With no URLs, [`demo`] starts a small local server ([`start_delay_server`]) whose
+//! `GET /delay/{ms}` answers after `ms` milliseconds of simulated work, and fetches five such URLs
+//! at once. Each request prints when it finishes — in order of delay, not the order they were
+//! started — and the total is the longest delay, because the loop waits on all five sockets at once.
+//!
+//! Entry points: [`demo`] (what `cargo run --example http_get` and the tour's day 4 run, on the
+//! loop that awaits it; on virtual time it reports the same times instantly) and [`fetch_all`]
+//! (given URLs).
+
+#[path = "client.rs"]
+pub mod client;
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use glassloop::net::{TcpListener, TcpStream};
+use glassloop::JoinHandle;
+
+/// The simulated delays of the demo's five requests, in milliseconds.
+pub const DEMO_DELAYS_MS: [u64; 5] = [800, 300, 1200, 500, 1000];
+
+/// How long one request may take before it is given up.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One finished GET.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The URL asked for.
+    pub url: String,
+    /// The response, or what went wrong.
+    pub result: io::Result<client::Response>,
+    /// From the request's start to its end, on the loop's clock.
+    pub elapsed: Duration,
+}
+
+/// What a run of [`fetch_all`] measured.
+#[derive(Debug)]
+pub struct Report {
+    /// Every request, in the order of the URLs given.
+    pub fetched: Vec<Fetched>,
+    /// From the first request's start to the last one's end.
+    pub total: Duration,
+}
+
+impl Report {
+    /// The sum of every request's time: what fetching them one after another would have cost.
+    pub fn sum(&self) -> Duration {
+        self.fetched.iter().map(|f| f.elapsed).sum()
+    }
+
+    /// The longest single request.
+    pub fn slowest(&self) -> Duration {
+        self.fetched
+            .iter()
+            .map(|f| f.elapsed)
+            .max()
+            .unwrap_or_default()
+    }
+}
+
+/// The demo: starts the local delay server, fetches [`DEMO_DELAYS_MS`] from it all at once, prints
+/// what happened, stops the server. Runs on whichever loop awaits it (real or virtual time).
+pub async fn demo() -> io::Result<Report> {
+    let (addr, server) = start_delay_server().await?;
+    let urls: Vec<String> = DEMO_DELAYS_MS
+        .iter()
+        .map(|ms| format!("http://{addr}/delay/{ms}"))
+        .collect();
+    println!(
+        "{} GETs at once against a local server on {addr}, each answered after a simulated delay:",
+        urls.len()
+    );
+    let report = fetch_all(urls).await;
+    server.abort(); // asyncio: server.close() — the listener and its connections go away
+    Ok(report)
+}
+
+/// GETs every URL at once — `asyncio.gather(*(client.get(u) for u in urls))` — printing each
+/// response as it arrives and the totals at the end.
+pub async fn fetch_all(urls: Vec<String>) -> Report {
+    let start = glassloop::now();
+    let fetches = urls.into_iter().map(|url| async move {
+        let begun = glassloop::now();
+        let result = glassloop::timeout(REQUEST_TIMEOUT, client::get(&url))
+            .await
+            .unwrap_or_else(|elapsed| Err(elapsed.into()));
+        let elapsed = glassloop::now() - begun;
+        match &result {
+            Ok(response) => println!(
+                "  {:<40} {} {:<9} {:>6} bytes in {:.3} s",
+                url,
+                response.status,
+                response.reason,
+                response.body.len(),
+                elapsed.as_secs_f64()
+            ),
+            Err(error) => println!("  {url:<40} failed after {:.3} s: {error}", secs(elapsed)),
+        }
+        Fetched {
+            url,
+            result,
+            elapsed,
+        }
+    });
+    let fetched = glassloop::gather(fetches).await;
+    let report = Report {
+        fetched,
+        total: glassloop::now() - start,
+    };
+    println!(
+        "total: {:.3} s for {} requests — the slowest one took {:.3} s; one after another they \
+         would have taken {:.3} s",
+        secs(report.total),
+        report.fetched.len(),
+        secs(report.slowest()),
+        secs(report.sum())
+    );
+    report
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The local server the demo talks to
+// ---------------------------------------------------------------------------------------------
+
+/// The longest delay the server agrees to simulate.
+const MAX_DELAY_MS: u64 = 60_000;
+
+/// Starts a tiny HTTP server on a free port of 127.0.0.1 and returns its address and the task
+/// that runs it (abort it to stop the server). `GET /delay/{ms}` answers `200` after `ms`
+/// milliseconds, anything else `404`. One request per connection, then it closes: a stand-in for
+/// a slow web API, not a real server — `examples/users_api` is that.
+pub async fn start_delay_server() -> io::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = glassloop::spawn_named("delay server", async move {
+        // Connections are owned by this task, so aborting it closes them too.
+        let mut connections = Connections::default();
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => connections.add(glassloop::spawn(async move {
+                    let _ = answer(stream).await;
+                })),
+                Err(error) => {
+                    eprintln!("delay server: accept failed: {error}");
+                    glassloop::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    });
+    Ok((addr, server))
+}
+
+/// The server's connection tasks. Dropping a `JoinHandle` only detaches its task, so this aborts
+/// them all when it is dropped — when the server task ends or is aborted.
+#[derive(Default)]
+struct Connections(Vec<JoinHandle<()>>);
+
+impl Connections {
+    fn add(&mut self, connection: JoinHandle<()>) {
+        self.0.retain(|c| !c.is_finished());
+        self.0.push(connection);
+    }
+}
+
+impl Drop for Connections {
+    fn drop(&mut self) {
+        for connection in &self.0 {
+            connection.abort();
+        }
+    }
+}
+
+/// Reads one request head, waits the delay its path asks for, answers, closes.
+async fn answer(mut stream: TcpStream) -> io::Result<()> {
+    // A client that never finishes its request is dropped after a while.
+    let path = match glassloop::timeout(Duration::from_secs(10), read_path(&mut stream)).await {
+        Ok(Ok(Some(path))) => path,
+        Ok(Ok(None)) | Err(_) => return Ok(()),
+        Ok(Err(error)) => return Err(error),
+    };
+    let delay_ms = path
+        .strip_prefix("/delay/")
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .filter(|ms| *ms <= MAX_DELAY_MS);
+    let response = match delay_ms {
+        Some(ms) => {
+            glassloop::sleep(Duration::from_millis(ms)).await; // the simulated slow work
+            reply(200, "OK", &format!("waited {ms} ms\n"))
+        }
+        None => reply(404, "Not Found", "try /delay/500\n"),
+    };
+    stream.write_all(&response).await
+}
+
+/// Reads a request head and returns its path; `None` if the client left, or sent something that
+/// is not HTTP (it has been answered with a 400 then).
+async fn read_path(stream: &mut TcpStream) -> io::Result<Option<String>> {
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        head.extend_from_slice(&chunk[..n]);
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut request = httparse::Request::new(&mut headers);
+        match request.parse(&head) {
+            Ok(httparse::Status::Complete(_)) => {
+                return Ok(Some(request.path.unwrap_or("/").to_string()))
+            }
+            Ok(httparse::Status::Partial) if head.len() <= 8 * 1024 => {}
+            _ => {
+                stream.write_all(&reply(400, "Bad Request", "")).await?;
+                return Ok(None);
+            }
+        }
+    }
+}
+
+fn reply(status: u16, reason: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}

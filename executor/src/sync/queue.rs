@@ -1,0 +1,393 @@
+//! `Queue` — asyncio's `asyncio.Queue`: producers and consumers, with back-pressure.
+//!
+//! Items come out in the order they went in. A bounded queue makes `put` wait while it is full
+//! (back-pressure: a fast producer is slowed to the consumers' pace); `get` waits while it is
+//! empty. `task_done` and `join` let a producer wait until every item has been *processed*, not
+//! just taken.
+//!
+//! Getters and putters wait in first-come-first-served lists. When an item arrives, the first
+//! getter is notified; if by the time it runs another task has taken the item (with `get_nowait`),
+//! it goes back to the *front* of the line, so it does not lose its turn.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::wait_list::{wake_all, WaitList, Waiter};
+
+/// A first-in-first-out queue for the tasks of one loop — asyncio's `Queue`.
+///
+/// Clones share the same queue.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use glassloop::sync::Queue;
+///
+/// glassloop::run(async {
+///     let jobs = Queue::bounded(2); // put() waits while 2 items are queued
+///     let worker = glassloop::spawn({
+///         let jobs = jobs.clone();
+///         async move {
+///             let mut total = 0;
+///             loop {
+///                 let job: u32 = jobs.get().await;
+///                 total += job;
+///                 jobs.task_done();
+///                 if job == 0 {
+///                     return total;
+///                 }
+///             }
+///         }
+///     });
+///     for job in [5, 6, 7, 0] {
+///         jobs.put(job).await;
+///     }
+///     jobs.join().await; // every item taken *and* marked done
+///     assert_eq!(worker.await.unwrap(), 18);
+/// });
+/// ```
+pub struct Queue<T> {
+    inner: Rc<RefCell<Inner<T>>>,
+}
+
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Queue {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+struct Inner<T> {
+    items: VecDeque<T>,
+    /// 0 means unbounded, as in asyncio.
+    maxsize: usize,
+    getters: WaitList,
+    putters: WaitList,
+    /// Items put and not yet marked `task_done`.
+    unfinished: usize,
+    joiners: WaitList,
+}
+
+impl<T> Inner<T> {
+    fn is_full(&self) -> bool {
+        self.maxsize > 0 && self.items.len() >= self.maxsize
+    }
+}
+
+/// `put_nowait` on a full queue — asyncio's `QueueFull`. Holds the item that did not fit.
+#[derive(PartialEq, Eq)]
+pub struct QueueFull<T>(pub T);
+
+/// `get_nowait` on an empty queue — asyncio's `QueueEmpty`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueEmpty;
+
+impl<T> fmt::Debug for QueueFull<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("QueueFull(..)")
+    }
+}
+impl<T> fmt::Display for QueueFull<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the queue is full")
+    }
+}
+impl<T> Error for QueueFull<T> {}
+impl fmt::Display for QueueEmpty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the queue is empty")
+    }
+}
+impl Error for QueueEmpty {}
+
+impl<T> Queue<T> {
+    /// A queue with no size limit — asyncio's `Queue()`.
+    pub fn unbounded() -> Queue<T> {
+        Queue::with_maxsize(0)
+    }
+
+    /// A queue holding at most `maxsize` items (`put` waits beyond that) — asyncio's
+    /// `Queue(maxsize)`.
+    ///
+    /// # Panics
+    ///
+    /// If `maxsize` is 0 (use [`Queue::unbounded`]).
+    pub fn bounded(maxsize: usize) -> Queue<T> {
+        assert!(
+            maxsize > 0,
+            "Queue::bounded(0) would never accept an item; use Queue::unbounded() for no limit"
+        );
+        Queue::with_maxsize(maxsize)
+    }
+
+    fn with_maxsize(maxsize: usize) -> Queue<T> {
+        Queue {
+            inner: Rc::new(RefCell::new(Inner {
+                items: VecDeque::new(),
+                maxsize,
+                getters: WaitList::new("Queue.get"),
+                putters: WaitList::new("Queue.put (the queue is full)"),
+                unfinished: 0,
+                joiners: WaitList::new("Queue.join"),
+            })),
+        }
+    }
+
+    /// Items in the queue now — asyncio's `qsize()`.
+    pub fn len(&self) -> usize {
+        self.inner.borrow().items.len()
+    }
+
+    /// Whether the queue is empty.
+    pub fn is_empty(&self) -> bool {
+        self.inner.borrow().items.is_empty()
+    }
+
+    /// Whether a bounded queue is at its limit.
+    pub fn is_full(&self) -> bool {
+        self.inner.borrow().is_full()
+    }
+
+    /// The limit (0: unbounded).
+    pub fn maxsize(&self) -> usize {
+        self.inner.borrow().maxsize
+    }
+
+    /// Adds an item if there is room, without waiting.
+    pub fn put_nowait(&self, item: T) -> Result<(), QueueFull<T>> {
+        let waker = {
+            let mut inner = self.inner.borrow_mut();
+            // Waiting putters go first: a newcomer may not jump the line.
+            if inner.is_full() || !inner.putters.is_empty() {
+                return Err(QueueFull(item));
+            }
+            inner.items.push_back(item);
+            inner.unfinished += 1;
+            inner.getters.notify_one()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Adds an item, waiting while the queue is full — asyncio's `await queue.put(item)`.
+    ///
+    /// **Cancellation:** if dropped before it completes, the item was not added (it is dropped
+    /// with the future) and the place in line passes to the next putter.
+    pub fn put(&self, item: T) -> Put<'_, T> {
+        Put {
+            queue: self,
+            item: Some(item),
+            waiter: None,
+        }
+    }
+
+    /// Takes the oldest item if there is one, without waiting.
+    pub fn get_nowait(&self) -> Result<T, QueueEmpty> {
+        let (item, waker) = {
+            let mut inner = self.inner.borrow_mut();
+            let item = inner.items.pop_front().ok_or(QueueEmpty)?;
+            // Room now: let the first waiting putter in.
+            (item, inner.putters.notify_one())
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(item)
+    }
+
+    /// Takes the oldest item, waiting while the queue is empty — asyncio's `await queue.get()`.
+    ///
+    /// **Cancellation:** if dropped before it completes, no item was taken, and a wake meant for
+    /// it passes to the next getter.
+    pub fn get(&self) -> Get<'_, T> {
+        Get {
+            queue: self,
+            waiter: None,
+        }
+    }
+
+    /// Marks one item taken by `get` as processed — asyncio's `task_done()`.
+    ///
+    /// # Panics
+    ///
+    /// If called more times than items were put (asyncio raises `ValueError`).
+    pub fn task_done(&self) {
+        let wakers = {
+            let mut inner = self.inner.borrow_mut();
+            assert!(
+                inner.unfinished > 0,
+                "Queue::task_done called more times than there were items put"
+            );
+            inner.unfinished -= 1;
+            if inner.unfinished == 0 {
+                inner.joiners.notify_all()
+            } else {
+                Vec::new()
+            }
+        };
+        wake_all(wakers);
+    }
+
+    /// Waits until every item put has been marked done — asyncio's `await queue.join()`.
+    pub fn join(&self) -> Join<'_, T> {
+        Join {
+            queue: self,
+            waiter: None,
+        }
+    }
+}
+
+/// The future returned by [`Queue::put`].
+#[must_use = "put does nothing unless awaited"]
+pub struct Put<'a, T> {
+    queue: &'a Queue<T>,
+    item: Option<T>,
+    waiter: Option<Rc<Waiter>>,
+}
+
+// The item is only moved, never pinned.
+impl<T> Unpin for Put<'_, T> {}
+
+impl<T> Future for Put<'_, T> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut inner = this.queue.inner.borrow_mut();
+        let my_turn = match &this.waiter {
+            Some(waiter) if waiter.is_notified() => true,
+            Some(waiter) => {
+                waiter.register(cx);
+                return Poll::Pending;
+            }
+            None => inner.putters.is_empty(),
+        };
+        if my_turn && !inner.is_full() {
+            this.waiter = None;
+            let item = this.item.take().expect("Put polled after completion");
+            inner.items.push_back(item);
+            inner.unfinished += 1;
+            let getter = inner.getters.notify_one();
+            // Room may remain for the next putter in line.
+            let putter = (!inner.is_full())
+                .then(|| inner.putters.notify_one())
+                .flatten();
+            drop(inner);
+            getter.into_iter().chain(putter).for_each(|w| w.wake());
+            return Poll::Ready(());
+        }
+        // Full (or others are ahead): wait; a putter that was notified but lost the room goes
+        // back to the front.
+        let at_front = this.waiter.is_some();
+        this.waiter = Some(inner.putters.push(cx, at_front));
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Put<'_, T> {
+    fn drop(&mut self) {
+        if let Some(waiter) = self.waiter.take() {
+            let mut inner = self.queue.inner.borrow_mut();
+            if inner.putters.remove(&waiter) && !inner.is_full() {
+                let next = inner.putters.notify_one();
+                drop(inner);
+                next.into_iter().for_each(|w| w.wake());
+            }
+        }
+    }
+}
+
+/// The future returned by [`Queue::get`].
+#[must_use = "get does nothing unless awaited"]
+pub struct Get<'a, T> {
+    queue: &'a Queue<T>,
+    waiter: Option<Rc<Waiter>>,
+}
+
+impl<T> Future for Get<'_, T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = &mut *self;
+        let mut inner = this.queue.inner.borrow_mut();
+        let my_turn = match &this.waiter {
+            Some(waiter) if waiter.is_notified() => true,
+            Some(waiter) => {
+                waiter.register(cx);
+                return Poll::Pending;
+            }
+            None => inner.getters.is_empty(),
+        };
+        if my_turn {
+            if let Some(item) = inner.items.pop_front() {
+                this.waiter = None;
+                let putter = inner.putters.notify_one();
+                // More items may be waiting for the next getter in line.
+                let getter = (!inner.items.is_empty())
+                    .then(|| inner.getters.notify_one())
+                    .flatten();
+                drop(inner);
+                putter.into_iter().chain(getter).for_each(|w| w.wake());
+                return Poll::Ready(item);
+            }
+        }
+        let at_front = this.waiter.is_some();
+        this.waiter = Some(inner.getters.push(cx, at_front));
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Get<'_, T> {
+    fn drop(&mut self) {
+        if let Some(waiter) = self.waiter.take() {
+            let mut inner = self.queue.inner.borrow_mut();
+            // Notified of an item we will not take: pass it on.
+            if inner.getters.remove(&waiter) && !inner.items.is_empty() {
+                let next = inner.getters.notify_one();
+                drop(inner);
+                next.into_iter().for_each(|w| w.wake());
+            }
+        }
+    }
+}
+
+/// The future returned by [`Queue::join`].
+#[must_use = "join does nothing unless awaited"]
+pub struct Join<'a, T> {
+    queue: &'a Queue<T>,
+    waiter: Option<Rc<Waiter>>,
+}
+
+impl<T> Future for Join<'_, T> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut inner = this.queue.inner.borrow_mut();
+        if inner.unfinished == 0 {
+            this.waiter = None;
+            return Poll::Ready(());
+        }
+        match &this.waiter {
+            Some(waiter) if !waiter.is_notified() => waiter.register(cx),
+            _ => this.waiter = Some(inner.joiners.push(cx, false)),
+        }
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Join<'_, T> {
+    fn drop(&mut self) {
+        if let Some(waiter) = self.waiter.take() {
+            let _ = self.queue.inner.borrow_mut().joiners.remove(&waiter);
+        }
+    }
+}

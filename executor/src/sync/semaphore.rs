@@ -1,0 +1,173 @@
+//! `Semaphore` — asyncio's `asyncio.Semaphore`: at most N holders at once.
+//!
+//! `acquire` takes a permit if one is free **and nobody is queued ahead** (otherwise a steady stream
+//! of newcomers could starve the queue); otherwise it waits in line. `release` (dropping a permit)
+//! hands the permit straight to the first waiter if there is one, so the permit cannot be taken by a
+//! newcomer between the wake and the waiter's poll.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::wait_list::{WaitList, Waiter};
+
+/// Limits how many tasks hold a permit at once — asyncio's `Semaphore`.
+///
+/// Clones share the same permits.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use glassloop::sync::Semaphore;
+/// use std::time::Duration;
+///
+/// glassloop::run(async {
+///     let db_connections = Semaphore::new(2);
+///     let queries = (0..6).map(|_| {
+///         let db = db_connections.clone();
+///         async move {
+///             let _permit = db.acquire().await; // at most two queries at a time
+///             glassloop::sleep(Duration::from_millis(10)).await;
+///         }
+///     });
+///     glassloop::gather(queries).await;
+///     assert_eq!(db_connections.available_permits(), 2);
+/// });
+/// ```
+#[derive(Clone)]
+pub struct Semaphore {
+    inner: Rc<RefCell<Inner>>,
+}
+
+struct Inner {
+    permits: usize,
+    waiters: WaitList,
+}
+
+impl Semaphore {
+    /// A semaphore with `permits` free permits.
+    pub fn new(permits: usize) -> Semaphore {
+        Semaphore {
+            inner: Rc::new(RefCell::new(Inner {
+                permits,
+                waiters: WaitList::new("Semaphore.acquire (or Lock)"),
+            })),
+        }
+    }
+
+    /// How many permits are free right now.
+    pub fn available_permits(&self) -> usize {
+        self.inner.borrow().permits
+    }
+
+    /// Whether `acquire` would have to wait — asyncio's `locked()`.
+    pub fn is_locked(&self) -> bool {
+        let inner = self.inner.borrow();
+        inner.permits == 0 || !inner.waiters.is_empty()
+    }
+
+    /// Waits for a permit — asyncio's `async with sem:`. The permit is returned when dropped.
+    ///
+    /// **Cancellation:** dropping the future gives up the place in line; if a permit had already
+    /// been handed to it, the permit goes to the next waiter.
+    pub fn acquire(&self) -> Acquire<'_> {
+        Acquire {
+            semaphore: self,
+            waiter: None,
+        }
+    }
+
+    /// Takes a permit if one is free and nobody waits, without waiting.
+    pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
+        let mut inner = self.inner.borrow_mut();
+        if inner.permits > 0 && inner.waiters.is_empty() {
+            inner.permits -= 1;
+            Some(SemaphorePermit { semaphore: self })
+        } else {
+            None
+        }
+    }
+
+    /// Adds a permit — asyncio's `release()`; hands it to the first waiter if any.
+    pub fn add_permits(&self, count: usize) {
+        for _ in 0..count {
+            self.release_one();
+        }
+    }
+
+    fn release_one(&self) {
+        let waker = {
+            let mut inner = self.inner.borrow_mut();
+            match inner.waiters.notify_one() {
+                // Handed over: the permit count does not change.
+                Some(waker) => Some(waker),
+                None => {
+                    inner.permits += 1;
+                    None
+                }
+            }
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// A held permit; dropping it releases the permit.
+#[must_use = "the permit is released as soon as it is dropped"]
+pub struct SemaphorePermit<'a> {
+    semaphore: &'a Semaphore,
+}
+
+impl Drop for SemaphorePermit<'_> {
+    fn drop(&mut self) {
+        self.semaphore.release_one();
+    }
+}
+
+/// The future returned by [`Semaphore::acquire`].
+#[must_use = "acquire does nothing unless awaited"]
+pub struct Acquire<'a> {
+    semaphore: &'a Semaphore,
+    waiter: Option<Rc<Waiter>>,
+}
+
+impl<'a> Future for Acquire<'a> {
+    type Output = SemaphorePermit<'a>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
+        let semaphore = self.semaphore;
+        match &self.waiter {
+            // Our turn came: the releaser handed us its permit.
+            Some(waiter) if waiter.is_notified() => {
+                self.waiter = None;
+                Poll::Ready(SemaphorePermit { semaphore })
+            }
+            Some(waiter) => {
+                waiter.register(cx);
+                Poll::Pending
+            }
+            None => {
+                if let Some(permit) = semaphore.try_acquire() {
+                    return Poll::Ready(permit);
+                }
+                let waiter = semaphore.inner.borrow_mut().waiters.push(cx, false);
+                self.waiter = Some(waiter);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        if let Some(waiter) = self.waiter.take() {
+            let was_notified = self.semaphore.inner.borrow_mut().waiters.remove(&waiter);
+            if was_notified {
+                // We were given a permit we will never use: pass it on.
+                self.semaphore.release_one();
+            }
+        }
+    }
+}

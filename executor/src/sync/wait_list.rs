@@ -1,0 +1,114 @@
+//! The first-come-first-served list of waiters that every primitive here is built on.
+//!
+//! A waiter is shared (`Rc`) between the list and the future that waits: the list marks it
+//! *notified* and wakes it; the future sees the mark on its next poll. A future dropped while still
+//! in the list takes itself out; one dropped *after* being notified reports that, so its owner can
+//! hand the notification to the next waiter.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::task::{Context, Waker};
+
+use crate::introspect::{note_waiting, WaitingOn};
+
+/// One waiting task.
+pub(crate) struct Waiter {
+    waker: RefCell<Option<Waker>>,
+    notified: Cell<bool>,
+    /// What `all_tasks` says the task waits on, e.g. `"Queue.get"`.
+    what: &'static str,
+}
+
+impl Waiter {
+    /// Whether this waiter has been chosen.
+    pub(crate) fn is_notified(&self) -> bool {
+        self.notified.get()
+    }
+
+    /// Stores the waker of whoever polls now (replacing a stale one).
+    pub(crate) fn register(&self, cx: &Context<'_>) {
+        note_waiting(|| WaitingOn::Primitive { what: self.what });
+        let mut waker = self.waker.borrow_mut();
+        match &*waker {
+            Some(stored) if stored.will_wake(cx.waker()) => {}
+            _ => *waker = Some(cx.waker().clone()),
+        }
+    }
+}
+
+/// Waiters in arrival order.
+pub(crate) struct WaitList {
+    queue: VecDeque<Rc<Waiter>>,
+    what: &'static str,
+}
+
+impl WaitList {
+    /// An empty list; `what` names it in `all_tasks` (e.g. `"Lock"`).
+    pub(crate) fn new(what: &'static str) -> WaitList {
+        WaitList {
+            queue: VecDeque::new(),
+            what,
+        }
+    }
+
+    /// Adds a waiter at the back (or the front, for one that was notified and lost its turn).
+    pub(crate) fn push(&mut self, cx: &Context<'_>, at_front: bool) -> Rc<Waiter> {
+        let waiter = Rc::new(Waiter {
+            waker: RefCell::new(None),
+            notified: Cell::new(false),
+            what: self.what,
+        });
+        waiter.register(cx);
+        if at_front {
+            self.queue.push_front(waiter.clone());
+        } else {
+            self.queue.push_back(waiter.clone());
+        }
+        waiter
+    }
+
+    /// Whether anyone is waiting.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// Marks the first waiter notified and returns its waker, for the caller to wake once it has
+    /// released its own borrows. `None` if nobody waits.
+    #[must_use = "wake the returned waker"]
+    pub(crate) fn notify_one(&mut self) -> Option<Waker> {
+        let waiter = self.queue.pop_front()?;
+        waiter.notified.set(true);
+        let waker = waiter.waker.borrow_mut().take();
+        waker
+    }
+
+    /// Notifies every waiter; returns their wakers.
+    #[must_use = "wake the returned wakers"]
+    pub(crate) fn notify_all(&mut self) -> Vec<Waker> {
+        let mut wakers = Vec::with_capacity(self.queue.len());
+        while let Some(waker) = self.notify_one() {
+            wakers.push(waker);
+        }
+        wakers
+    }
+
+    /// Takes a cancelled waiter out of the list. Returns whether it had been notified (then the
+    /// caller passes the notification on).
+    pub(crate) fn remove(&mut self, waiter: &Rc<Waiter>) -> bool {
+        if waiter.notified.get() {
+            return true;
+        }
+        // O(n), but n is the number of tasks waiting on one primitive, and this is only paid on
+        // cancellation.
+        self.queue.retain(|other| !Rc::ptr_eq(other, waiter));
+        false
+    }
+}
+
+/// Wakes every waker in `wakers` (after the caller has released its borrows).
+pub(crate) fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
+    for waker in wakers {
+        waker.wake();
+    }
+}
