@@ -167,6 +167,7 @@ fn run_benchmark(options: &Options) {
     }
 
     let setting_before = (report::utc_now(), report::load_average());
+    warn_if_busy(&setting_before.1);
     let mut outcomes = Vec::new();
     for (position, workload) in selected.iter().enumerate() {
         let progress = format!("[{}/{}] {}", position + 1, selected.len(), workload.name);
@@ -195,6 +196,7 @@ fn run_benchmark(options: &Options) {
     println!("{markdown}");
 
     let full_run = !options.quick
+        && options.python
         && options.only.is_empty()
         && options.runtimes.is_empty()
         && options.reps.is_none_or(|r| r >= 5);
@@ -272,6 +274,22 @@ fn run_workload(
         sizes,
         reps,
         rows: contenders.into_iter().zip(samples).collect(),
+    }
+}
+
+/// Says so on stderr when the machine already looks busy: the figures will be noisier.
+fn warn_if_busy(load_average: &str) {
+    let one_minute: f64 = load_average
+        .split_whitespace()
+        .next()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(0.0);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    if one_minute > cores / 2.0 {
+        eprintln!(
+            "note: load average {one_minute} on {cores} cores — the machine is busy; \
+             the ranges will be wide (re-run when it is quiet)"
+        );
     }
 }
 
