@@ -193,3 +193,46 @@ fn the_websocket_server_survives_a_client_that_is_not_websocket() {
         server.abort();
     });
 }
+
+#[test]
+fn the_websocket_server_drops_a_client_that_never_finishes_its_handshake() {
+    glassloop::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let open_timeout = Duration::from_millis(300);
+        let server = glassloop::spawn(websocket_echo::serve_with_open_timeout(
+            listener,
+            open_timeout,
+        ));
+
+        // Half a handshake, then silence (the connection stays open from our side).
+        let start = Instant::now();
+        let mut stalled = TcpStream::connect(addr).await.unwrap();
+        stalled
+            .write_all(b"GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 1024];
+        let closed = glassloop::timeout(Duration::from_secs(10), async {
+            while stalled.read(&mut buf).await.unwrap_or(0) > 0 {}
+        })
+        .await;
+        assert!(closed.is_ok(), "the server waited for ever");
+        let closed_after = start.elapsed();
+        assert!(
+            closed_after >= open_timeout,
+            "closed after {closed_after:?}"
+        );
+
+        // A client that completes its handshake in time is served as usual.
+        let mut websocket = websocket_echo::connect(addr).await.unwrap();
+        let reply = websocket_echo::round_trip(
+            &mut websocket,
+            async_tungstenite::tungstenite::Message::text("in time"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(reply.into_text().unwrap().as_str(), "in time");
+        server.abort();
+    });
+}

@@ -1,5 +1,6 @@
-//! The `users_api` example, exercised in-process through its modules (and once as a real
-//! program): concurrency, keep-alive, pipelining, and every way a client can misbehave.
+//! The `users_api` example, exercised in-process through its modules (and as a real program):
+//! concurrency, keep-alive, pipelining, every way a client can misbehave, and graceful shutdown —
+//! in-process with `Server::close`, and as a process that gets a real Ctrl-C (SIGINT).
 
 #[allow(dead_code)] // the tests use only part of the example's modules
 #[path = "../examples/users_api/demo.rs"]
@@ -437,6 +438,102 @@ fn stopping_the_server_closes_its_connections() {
     assert_eq!(rt.stats().registered_sources, 0, "every socket was closed");
 }
 
+/// Starts a [`server::Server`] on a free port, serving until `stop` is set, and returns its
+/// address, the stop switch, and the task — which hands back the server, still open, to be
+/// closed gracefully.
+async fn start_stoppable(
+    config: server::Config,
+) -> (
+    SocketAddr,
+    glassloop::sync::Event,
+    glassloop::JoinHandle<server::Server>,
+) {
+    let listener = glassloop::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = glassloop::sync::Event::new();
+    let task = glassloop::spawn({
+        let stop = stop.clone();
+        async move {
+            let mut server = server::Server::new(listener, config);
+            server.serve_until(stop.wait()).await;
+            server
+        }
+    });
+    (addr, stop, task)
+}
+
+#[test]
+fn closing_lets_the_request_in_flight_finish_and_drops_idle_connections() {
+    let rt = glassloop::Runtime::builder()
+        .virtual_time(true)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (addr, stop, server_task) = start_stoppable(config(1000, 60_000)).await;
+        // One client waits for the database; another sits idle on a keep-alive connection.
+        let mut busy = send_raw(addr, &client::get_request("x", "/users/2", true)).await;
+        let mut idle = TcpStream::connect(addr).await.unwrap();
+        glassloop::sleep(Duration::from_millis(400)).await;
+
+        stop.set();
+        let closing = server_task.await.unwrap().close();
+        let closed_at = glassloop::now();
+        assert_eq!(closing.in_flight(), 1, "the busy client's request");
+        // The listener is closed at once: a new client is refused, not left in a backlog.
+        let refused = TcpStream::connect(addr).await.unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::ConnectionRefused);
+
+        let waiting = glassloop::spawn(closing.wait_closed(Duration::from_secs(5)));
+        // The idle connection is closed right away, without a word.
+        assert!(read_to_end(&mut idle).await.unwrap().is_empty());
+        assert!(glassloop::now() - closed_at < Duration::from_millis(100));
+        // The busy one gets its answer when the database call ends, told that it is the last.
+        let response = one_response_then_close(&mut busy).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.header("connection"), Some("close"));
+        assert!(response.text().starts_with(r#"{"id":2,"#));
+        drop(busy);
+        let closed = waiting.await.unwrap();
+        assert_eq!(
+            closed,
+            server::Closed {
+                connections: 2,
+                cancelled_requests: 0
+            }
+        );
+        // The database call started 400 ms before the close, so 600 ms of it were left.
+        assert_eq!(glassloop::now() - closed_at, Duration::from_millis(600));
+    });
+    rt.block_on(glassloop::yield_now());
+    assert_eq!(rt.stats().registered_sources, 0, "every socket was closed");
+    assert_eq!(rt.stats().live_tasks, 0);
+}
+
+#[test]
+fn a_request_slower_than_the_grace_period_is_cancelled() {
+    let rt = glassloop::Runtime::builder()
+        .virtual_time(true)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (addr, stop, server_task) = start_stoppable(config(60_000, 60_000)).await;
+        let mut slow = send_raw(addr, &client::get_request("x", "/users", true)).await;
+        glassloop::sleep(Duration::from_millis(10)).await;
+        stop.set();
+        let closing = server_task.await.unwrap().close();
+        let start = glassloop::now();
+        let closed = closing.wait_closed(Duration::from_secs(2)).await;
+        assert_eq!(glassloop::now() - start, Duration::from_secs(2));
+        assert_eq!(closed.cancelled_requests, 1);
+        // Cancelled: the connection closes with no answer at all.
+        assert!(read_to_end(&mut slow).await.unwrap().is_empty());
+    });
+    rt.block_on(glassloop::yield_now());
+    assert_eq!(rt.stats().registered_sources, 0, "every socket was closed");
+}
+
 #[test]
 fn the_demo_runs_on_virtual_time() {
     let rt = glassloop::Runtime::builder()
@@ -462,57 +559,231 @@ fn the_json_writer_escapes_what_json_requires() {
     assert_eq!(out, r#""a\"b\\c\nd\te\u0001f é 😀""#);
 }
 
+/// The `users_api` program, if `cargo test` built it (it builds the examples next to the test
+/// binaries' directory; `cargo test --test users_api` alone does not).
+fn users_api_program() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join("examples").join("users_api");
+    path.exists().then_some(path)
+}
+
+/// A running `users_api` process, killed if a test fails half-way.
+struct Program {
+    child: std::process::Child,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    port: u16,
+}
+
+impl Program {
+    /// Starts it with `args` and waits for `listening on http://127.0.0.1:PORT` and the line
+    /// after it, which tells how to stop it.
+    fn start(path: &std::path::Path, args: &[&str]) -> Program {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(path)
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut program = Program {
+            child,
+            stdout,
+            port: 0,
+        };
+        let first_line = program.line();
+        program.port = first_line
+            .trim()
+            .strip_prefix("listening on http://127.0.0.1:")
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"));
+        let second_line = program.line();
+        assert!(second_line.contains("Ctrl-C"), "{second_line:?}");
+        program
+    }
+
+    /// The next line it prints.
+    fn line(&mut self) -> String {
+        use std::io::BufRead;
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        line
+    }
+
+    fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Waits for it to exit, for at most `bound`.
+    fn wait_for_exit(&mut self, bound: Duration) -> std::process::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(start.elapsed() < bound, "still running after {bound:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The real program, once: it prints its port, serves, and rejects bad options.
 #[test]
 fn the_users_api_program_prints_its_port_and_serves() {
-    use std::io::BufRead;
-    use std::process::{Command, Stdio};
-
-    // Examples are built next to the test binaries' directory by `cargo test`.
-    let Some(program) = std::env::current_exe().ok().and_then(|exe| {
-        let path = exe.parent()?.parent()?.join("examples").join("users_api");
-        path.exists().then_some(path)
-    }) else {
+    let Some(path) = users_api_program() else {
         eprintln!("skipped: the users_api example is not built (run the whole `cargo test`)");
         return;
     };
-
-    let bad = Command::new(&program)
+    let bad = std::process::Command::new(&path)
         .args(["--port", "nope"])
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a port number"));
 
-    struct KillOnDrop(std::process::Child);
-    impl Drop for KillOnDrop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut child = KillOnDrop(
-        Command::new(&program)
-            .args(["--port", "0", "--db-delay-ms", "100", "--quiet"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut first_line = String::new();
-    std::io::BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let port: u16 = first_line
-        .trim()
-        .strip_prefix("listening on http://127.0.0.1:")
-        .and_then(|port| port.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"));
-    assert_ne!(port, 0, "the real port is printed, not 0");
-    let response =
-        glassloop::run(client::get(&format!("http://127.0.0.1:{port}/users/2"))).unwrap();
+    let program = Program::start(&path, &["--port", "0", "--db-delay-ms", "100", "--quiet"]);
+    assert_ne!(program.port, 0, "the real port is printed, not 0");
+    let response = glassloop::run(client::get(&format!(
+        "http://127.0.0.1:{}/users/2",
+        program.port
+    )))
+    .unwrap();
     assert_eq!(response.status, 200);
     assert_eq!(
         response.text(),
         r#"{"id":2,"name":"Grace Hopper","email":"grace@example.com"}"#
     );
+}
+
+/// Issue 7, as a user sees it: Ctrl-C (a real SIGINT, from `kill -INT`) while a request waits for
+/// the database. Plain blocking sockets on the test's side, so nothing here depends on glassloop.
+#[test]
+fn ctrl_c_lets_the_request_in_flight_finish_then_exits_0() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream as StdStream;
+
+    let Some(path) = users_api_program() else {
+        eprintln!("skipped: the users_api example is not built (run the whole `cargo test`)");
+        return;
+    };
+    // Long read timeout and grace period: if the idle connection below were not closed at once,
+    // the program would wait 20 s for it, far past the bound on its exit.
+    let mut program = Program::start(
+        &path,
+        &[
+            "--port",
+            "0",
+            "--db-delay-ms",
+            "1500",
+            "--read-timeout-ms",
+            "20000",
+            "--grace-ms",
+            "20000",
+            "--quiet",
+        ],
+    );
+    let mut busy = StdStream::connect(program.addr()).unwrap();
+    busy.write_all(b"GET /users/2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut idle = StdStream::connect(program.addr()).unwrap();
+    for stream in [&busy, &idle] {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+    }
+    // Time for the server to read the request and start the (1.5 s) database call.
+    std::thread::sleep(Duration::from_millis(500));
+
+    let sigint_at = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &program.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let announced = program.line();
+    assert!(
+        announced.starts_with("shutting down: stopped accepting; waiting for 1 in-flight request "),
+        "{announced:?}"
+    );
+    // It said so after closing the listener: a new client is refused.
+    let refused = StdStream::connect(program.addr()).unwrap_err();
+    assert_eq!(refused.kind(), io::ErrorKind::ConnectionRefused);
+
+    let mut nothing = Vec::new();
+    idle.read_to_end(&mut nothing).unwrap();
+    assert!(nothing.is_empty(), "the idle connection is closed silently");
+    let mut answer = String::new();
+    busy.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
+    assert!(answer.contains("Connection: close\r\n"), "{answer:?}");
+    assert!(answer.ends_with(r#"{"id":2,"name":"Grace Hopper","email":"grace@example.com"}"#));
+    drop(busy);
+
+    let status = program.wait_for_exit(Duration::from_secs(10));
+    let exited_after = sigint_at.elapsed();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        exited_after < Duration::from_secs(8),
+        "exited {exited_after:?} after Ctrl-C"
+    );
+    let report = program.line();
+    assert!(
+        report.starts_with("shut down: every request in flight finished; 2 connections closed"),
+        "{report:?}"
+    );
+}
+
+/// A second Ctrl-C does not wait for the grace period: what is still running is cancelled.
+#[test]
+fn a_second_ctrl_c_stops_waiting() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream as StdStream;
+
+    let Some(path) = users_api_program() else {
+        eprintln!("skipped: the users_api example is not built (run the whole `cargo test`)");
+        return;
+    };
+    let mut program = Program::start(
+        &path,
+        &[
+            "--port",
+            "0",
+            "--db-delay-ms",
+            "60000",
+            "--grace-ms",
+            "60000",
+            "--quiet",
+        ],
+    );
+    let mut busy = StdStream::connect(program.addr()).unwrap();
+    busy.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    busy.write_all(b"GET /users HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = program.child.id().to_string();
+    let sigint = || {
+        let kill = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    };
+    sigint();
+    assert!(program.line().starts_with("shutting down"));
+    let again_at = Instant::now();
+    sigint();
+    let status = program.wait_for_exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0));
+    assert!(again_at.elapsed() < Duration::from_secs(8), "it waited");
+    assert!(program.line().contains("Ctrl-C again"));
+    let mut nothing = Vec::new();
+    let _ = busy.read_to_end(&mut nothing); // closed, or reset: either way, no answer
+    assert!(nothing.is_empty(), "a cancelled request gets no answer");
 }

@@ -9,7 +9,7 @@
 //! server.close()
 //! ```
 //!
-//! This file is not part of the `users_api` program (which serves until killed); the tour and the
+//! This file is not part of the `users_api` program (which serves until Ctrl-C); the tour and the
 //! tests include it with `#[path = "…/users_api/demo.rs"] mod users_api;`, which brings the server
 //! ([`server`]) and the HTTP client from `examples/http_get` ([`client`]) along.
 //!

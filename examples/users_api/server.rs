@@ -28,17 +28,27 @@
 //! | stops reading our answers for [`Config::read_timeout`] | closes |
 //! | sends a body (this API takes none) | answers, then closes instead of parsing it |
 //!
+//! **Stopping** comes in two strengths, as in asyncio. Dropping (or aborting) the future of
+//! [`serve`] or [`Server::serve_until`] closes everything at once. [`Server::close`] followed by
+//! [`Closing::wait_closed`] is the graceful way — asyncio's `server.close()` then
+//! `await server.wait_closed()`, uvicorn's behaviour on Ctrl-C: stop accepting, close the
+//! connections that are between requests, let the requests already read finish and be answered
+//! (with `Connection: close`), and cancel whatever is still running when a grace period is over.
+//!
 //! Read next: [`app.rs`](app), the endpoints; `examples/users_api/main.rs`, the command line.
 
 #[path = "app.rs"]
 pub mod app;
 
+use std::cell::Cell;
+use std::future::Future;
 use std::io::{self, Write as _};
 use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::time::Duration;
 
 use glassloop::net::{TcpListener, TcpStream};
+use glassloop::sync::Event;
 use glassloop::JoinHandle;
 
 use app::{Db, Reply};
@@ -77,25 +87,143 @@ const LINGER: Duration = Duration::from_secs(1);
 
 /// Serves the users API on `listener` until the future is dropped — `asyncio.start_server(...)`
 /// plus `serve_forever()`. Spawn it, and abort its task to stop the server: the listener closes,
-/// and so does every connection (the task owns them).
+/// and so does every connection (the task owns them). For a graceful stop, use [`Server`].
 ///
 /// Must run on a glassloop loop; the connection tasks are spawned on the same loop.
+#[allow(dead_code)] // the users_api program stops gracefully instead; the demo and tests use this
 pub async fn serve(listener: TcpListener, config: Config) {
-    let db = Rc::new(Db::new(config.db_delay));
-    let config = Rc::new(config);
-    let mut connections = Connections::default();
-    loop {
-        match listener.accept().await {
-            Ok((stream, peer)) => {
-                let task = handle_connection(stream, peer, db.clone(), config.clone());
-                connections.add(glassloop::spawn(task));
+    Server::new(listener, config)
+        .serve_until(std::future::pending())
+        .await;
+}
+
+/// A users API server that can be stopped gracefully: [`serve_until`](Server::serve_until) a
+/// signal, then [`close`](Server::close) and [`wait_closed`](Closing::wait_closed).
+///
+/// Dropping it (or a future that owns it) cancels every connection at once.
+pub struct Server {
+    listener: TcpListener,
+    shared: Rc<Shared>,
+    connections: Connections,
+}
+
+/// What the connection tasks share with the server and with each other.
+struct Shared {
+    db: Db,
+    config: Config,
+    /// Set when the server closes. A connection waiting for its next request closes when it sees
+    /// it; one that is handling a request finishes it first (see [`handle_connection`]).
+    closing: Event,
+    /// Requests read and not yet answered, counted by [`InFlight`] guards.
+    in_flight: Cell<usize>,
+}
+
+impl Server {
+    /// A server for `listener`; nothing is accepted until [`serve_until`](Server::serve_until).
+    pub fn new(listener: TcpListener, config: Config) -> Server {
+        Server {
+            listener,
+            shared: Rc::new(Shared {
+                db: Db::new(config.db_delay),
+                config,
+                closing: Event::new(),
+                in_flight: Cell::new(0),
+            }),
+            connections: Connections::default(),
+        }
+    }
+
+    /// Accepts connections, a task each, until `stop` completes (Ctrl-C, say). The connections
+    /// go on being served after it returns; [`close`](Server::close) them, or drop the server.
+    pub async fn serve_until(&mut self, stop: impl Future<Output = ()>) {
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            // A losing `accept` accepts nothing (the connection waits in the kernel's backlog),
+            // so racing it against `stop` loses no client that was already accepted.
+            let accepted = glassloop::select! {
+                accepted = self.listener.accept() => accepted,
+                () = stop.as_mut() => return,
+            };
+            match accepted {
+                Ok((stream, peer)) => {
+                    let task = handle_connection(stream, peer, self.shared.clone());
+                    self.connections.add(glassloop::spawn(task));
+                }
+                Err(error) => {
+                    // Running out of file descriptors is retried inside `accept`; anything else
+                    // is reported and retried after a pause, as asyncio's server does.
+                    eprintln!("users_api: accept failed: {error}");
+                    glassloop::sleep(Duration::from_millis(100)).await;
+                }
             }
-            Err(error) => {
-                // Running out of file descriptors is retried inside `accept`; anything else is
-                // reported and retried after a pause, as asyncio's server does.
-                eprintln!("users_api: accept failed: {error}");
-                glassloop::sleep(Duration::from_millis(100)).await;
-            }
+        }
+    }
+
+    /// Stops accepting — the listening socket is closed, so a new client's `connect` is refused
+    /// from this moment — and tells every connection the server is closing: one waiting for a
+    /// request closes now; one handling a request answers it (with `Connection: close`) and then
+    /// closes. asyncio's `server.close()`. Wait for them with [`Closing::wait_closed`].
+    pub fn close(self) -> Closing {
+        let Server {
+            listener,
+            shared,
+            connections,
+        } = self;
+        drop(listener);
+        shared.closing.set();
+        Closing {
+            open: connections.still_open(),
+            shared,
+            connections,
+        }
+    }
+}
+
+/// A server that has stopped accepting, with the connections still finishing — see
+/// [`Server::close`]. Dropping it cancels them.
+pub struct Closing {
+    shared: Rc<Shared>,
+    connections: Connections,
+    /// Connections open when the server closed.
+    open: usize,
+}
+
+/// How a graceful shutdown went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed {
+    /// Connections that were still open when the server closed.
+    pub connections: usize,
+    /// Requests that were still running when the grace period ended, and were cancelled (their
+    /// clients see the connection close without an answer).
+    pub cancelled_requests: usize,
+}
+
+impl Closing {
+    /// Requests read and not yet answered, right now.
+    pub fn in_flight(&self) -> usize {
+        self.shared.in_flight.get()
+    }
+
+    /// Waits until every connection has closed, for at most `grace`; then cancels the ones still
+    /// open — asyncio's `await server.wait_closed()` with a timeout around it.
+    ///
+    /// **Cancellation:** dropping the future cancels every connection still open at once.
+    pub async fn wait_closed(self, grace: Duration) -> Closed {
+        let Closing {
+            shared,
+            mut connections,
+            open,
+        } = self;
+        let all_closed = glassloop::timeout(grace, connections.wait_all()).await;
+        let cancelled_requests = match all_closed {
+            Ok(()) => 0,
+            Err(_elapsed) => shared.in_flight.get(),
+        };
+        // Dropping the list aborts whatever is left (nothing, if all closed in time).
+        drop(connections);
+        Closed {
+            connections: open,
+            cancelled_requests,
         }
     }
 }
@@ -110,6 +238,24 @@ impl Connections {
         // Forget finished connections as we go, so the list stays as long as the live ones.
         self.0.retain(|c| !c.is_finished());
         self.0.push(connection);
+    }
+
+    fn still_open(&self) -> usize {
+        self.0.iter().filter(|c| !c.is_finished()).count()
+    }
+
+    /// Waits for every connection task to end. One at a time is as fast as all at once: the
+    /// wait lasts as long as the slowest.
+    async fn wait_all(&mut self) {
+        for connection in &mut self.0 {
+            // Awaiting the handle takes the task's outcome, so the loop will not report a panic
+            // for us: say it here.
+            if let Err(error) = connection.await {
+                if error.is_panic() {
+                    eprintln!("users_api: a connection task failed: {error}");
+                }
+            }
+        }
     }
 }
 
@@ -146,31 +292,24 @@ enum RequestError {
     Rejected(Reply),
 }
 
-/// One connection's task: requests in, answers out, until either side closes.
-async fn handle_connection(
-    mut stream: TcpStream,
-    peer: SocketAddr,
-    db: Rc<Db>,
-    config: Rc<Config>,
-) {
+/// One connection's task: requests in, answers out, until either side closes or the server does.
+async fn handle_connection(mut stream: TcpStream, peer: SocketAddr, shared: Rc<Shared>) {
+    let config = &shared.config;
     // Answers are written in one piece each; without this, the second of two pipelined answers
     // could sit in the kernel until the client's delayed ACK (Nagle's algorithm).
     let _ = stream.set_nodelay(true);
     // Bytes read but not yet used: the rest of a request head, or the next pipelined request.
     let mut buffer = Vec::new();
     loop {
-        let (reply, request) = match read_request(&mut stream, &mut buffer, &config).await {
-            Ok(request) => (
-                app::route(&db, &request.method, &request.target).await,
-                request,
-            ),
+        let request = match read_request(&mut stream, &mut buffer, &shared).await {
+            Ok(request) => request,
             Err(RequestError::Gone) => return,
             Err(RequestError::Rejected(reply)) => {
                 if config.log_requests {
                     println!("{peer} - bad request - {}", reply.status);
                 }
                 let answer = response_bytes(&reply, false, false);
-                if write_with_timeout(&mut stream, &answer, &config)
+                if write_with_timeout(&mut stream, &answer, config)
                     .await
                     .is_ok()
                 {
@@ -179,6 +318,10 @@ async fn handle_connection(
                 return;
             }
         };
+        // From here until the answer is written this request is "in flight": a closing server
+        // waits for it. The guard keeps the count right even if the task is cancelled.
+        let in_flight = InFlight::start(&shared.in_flight);
+        let reply = app::route(&shared.db, &request.method, &request.target).await;
         if config.log_requests {
             println!(
                 "{peer} - \"{} {} {}\" {} {}",
@@ -189,27 +332,49 @@ async fn handle_connection(
                 reason(reply.status)
             );
         }
-        let answer = response_bytes(&reply, request.keep_alive, request.method == "HEAD");
-        if write_with_timeout(&mut stream, &answer, &config)
-            .await
-            .is_err()
-        {
+        // Decided now, not when the request arrived: if the server began closing while the
+        // database was busy, this answer is the connection's last, and says so.
+        let keep_alive = request.keep_alive && !shared.closing.is_set();
+        let answer = response_bytes(&reply, keep_alive, request.method == "HEAD");
+        let written = write_with_timeout(&mut stream, &answer, config).await;
+        drop(in_flight);
+        if written.is_err() {
             return; // the client went away or stopped reading
         }
-        if !request.keep_alive {
+        if !keep_alive {
             close_gracefully(stream).await;
             return;
         }
     }
 }
 
+/// Counts one request in flight for as long as it lives.
+struct InFlight<'a>(&'a Cell<usize>);
+
+impl<'a> InFlight<'a> {
+    fn start(count: &'a Cell<usize>) -> InFlight<'a> {
+        count.set(count.get() + 1);
+        InFlight(count)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
+}
+
 /// Reads until `buffer` starts with a complete request head, and takes the head off the buffer.
 /// Whatever follows it (a pipelined request) stays in `buffer` for the next call.
+///
+/// Once the server is closing, waiting for a request ends in [`RequestError::Gone`]: a request
+/// not yet complete is not in flight, and is not waited for (uvicorn does the same).
 async fn read_request(
     stream: &mut TcpStream,
     buffer: &mut Vec<u8>,
-    config: &Config,
+    shared: &Shared,
 ) -> Result<Request, RequestError> {
+    let config = &shared.config;
     let started = glassloop::now();
     loop {
         if !buffer.is_empty() {
@@ -224,7 +389,12 @@ async fn read_request(
             .read_timeout
             .saturating_sub(glassloop::now() - started);
         let mut chunk = [0u8; READ_CHUNK];
-        match glassloop::timeout(left, stream.read(&mut chunk)).await {
+        // A read that loses the race reads nothing, so no byte of the request is lost to it.
+        let read = glassloop::select! {
+            read = glassloop::timeout(left, stream.read(&mut chunk)) => read,
+            () = shared.closing.wait() => return Err(RequestError::Gone),
+        };
+        match read {
             Ok(Ok(0)) | Ok(Err(_)) => return Err(RequestError::Gone),
             Ok(Ok(n)) => buffer.extend_from_slice(&chunk[..n]),
             // Idle between requests: a keep-alive timeout, nothing to say.

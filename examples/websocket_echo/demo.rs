@@ -19,6 +19,10 @@
 //!
 //! Entry points: [`demo`] (what `cargo run --example websocket_echo` runs, and the tests),
 //! [`serve`] and [`connect`].
+//!
+//! The server gives a client [`OPEN_TIMEOUT`] to complete the handshake; after that, a connection
+//! lasts as long as the client keeps it (the `websockets` library would also ping an idle client
+//! and drop it if no pong came back; this echo does not).
 
 use std::io;
 use std::net::SocketAddr;
@@ -35,14 +39,26 @@ pub const DEMO_MESSAGES: [&str; 3] = ["hello", "glassloop speaks WebSocket", "ü
 /// How many clients the demo then runs at once.
 pub const DEMO_CLIENTS: usize = 10;
 
+/// How long a client has to complete the opening handshake — the `websockets` library's
+/// `open_timeout` (10 s there too).
+pub const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Serves the echo on `listener` until dropped: a task per connection, each echoing text and
 /// binary messages back until the client closes. (Pings are answered and closes completed by
 /// tungstenite itself.)
 pub async fn serve(listener: TcpListener) {
+    serve_with_open_timeout(listener, OPEN_TIMEOUT).await
+}
+
+/// [`serve`], with a client that has not completed the opening handshake after `open_timeout`
+/// disconnected. Without such a limit, a client that sends half a handshake and then nothing
+/// would hold its connection (a task, a socket, a buffer) for ever; a few thousand of them would
+/// exhaust the server — the "slowloris" attack. (The fuzz tests found exactly that.)
+pub async fn serve_with_open_timeout(listener: TcpListener, open_timeout: Duration) {
     loop {
         match listener.accept().await {
             Ok((stream, _peer)) => drop(glassloop::spawn(async move {
-                if let Err(error) = echo(stream).await {
+                if let Err(error) = echo(stream, open_timeout).await {
                     eprintln!("websocket_echo: a connection ended with an error: {error}");
                 }
             })),
@@ -55,8 +71,16 @@ pub async fn serve(listener: TcpListener) {
 }
 
 /// One connection: the handshake, then `async for message in websocket: await websocket.send(message)`.
-async fn echo(stream: TcpStream) -> Result<(), async_tungstenite::tungstenite::Error> {
-    let mut websocket = async_tungstenite::accept_async(stream).await?;
+async fn echo(
+    stream: TcpStream,
+    open_timeout: Duration,
+) -> Result<(), async_tungstenite::tungstenite::Error> {
+    let handshake = glassloop::timeout(open_timeout, async_tungstenite::accept_async(stream));
+    let mut websocket = match handshake.await {
+        Ok(handshake) => handshake?,
+        // Dropping the handshake's future dropped the socket with it: the connection is closed.
+        Err(elapsed) => return Err(io::Error::new(io::ErrorKind::TimedOut, elapsed).into()),
+    };
     while let Some(message) = websocket.next().await {
         let message = message?;
         if message.is_text() || message.is_binary() {

@@ -18,8 +18,9 @@ use crate::reactor::Direction;
 
 /// Waits for Ctrl-C (SIGINT) — for servers that shut down gracefully.
 ///
-/// While a `ctrl_c()` future exists, Ctrl-C no longer kills the process: it completes the future
-/// instead. (As in tokio, once Ctrl-C has been listened for, the process keeps the handler: a second
+/// Once a `ctrl_c()` future has been polled (awaited, or spawned and run), Ctrl-C no longer kills
+/// the process: it completes the future instead. The handler is installed on that first poll, not
+/// when `ctrl_c()` is called — a program that announces it is ready should have polled it first. (As in tokio, once Ctrl-C has been listened for, the process keeps the handler: a second
 /// Ctrl-C later does not terminate it by default, so exit on your own after the first.)
 ///
 /// ```no_run
