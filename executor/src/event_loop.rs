@@ -362,7 +362,7 @@ impl Core {
             let waker = futures_task::waker_ref(&task_waker);
             let mut cx = Context::from_waker(&waker);
             self.running.set(Some(id));
-            let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll_task(&mut cx, id)));
+            let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll_task(&mut cx)));
             self.running.set(None);
             result
         };
@@ -484,7 +484,6 @@ impl Core {
             if let Err(error) = &outcome {
                 error.report_unobserved();
             }
-            // The output first: it sits in an arena at this slot's index.
             self.drop_leftovers(id, outcome.ok().map(TaskBody::Output));
             self.drop_leftovers(id, leftovers);
         }
@@ -497,7 +496,7 @@ impl Core {
             Some(TaskBody::Future(future)) => return self.drop_future(id, future),
             Some(TaskBody::Output(StoredOutput::Boxed(output))) => Some(output),
             Some(TaskBody::Output(StoredOutput::InArena(arena))) => {
-                self.outputs.borrow_mut().take_erased(arena, id.index)
+                self.outputs.borrow_mut().take_erased(arena)
             }
             Some(TaskBody::Failed(_) | TaskBody::Empty) | None => None,
         };
@@ -529,7 +528,7 @@ impl Core {
                     output.downcast::<T>().ok().map(|boxed| *boxed)
                 }
                 TaskBody::Output(StoredOutput::InArena(arena)) => {
-                    self.outputs.borrow_mut().take::<T>(arena, id.index)
+                    self.outputs.borrow_mut().take::<T>(arena)
                 }
                 TaskBody::Future(_) | TaskBody::Empty => None,
             }

@@ -5,11 +5,14 @@
 //! answer, `Box<dyn Any>`, costs an allocation per task whenever `T` is not zero-sized — a second
 //! allocation on top of the task's own box, on the hottest path of a spawn-heavy program.
 //!
-//! glassloop keeps one **arena per output type** instead: a `Vec<Option<T>>` indexed by the task's
-//! slot number, created the first time a task with that output type finishes and reused ever
-//! after. A finished task's output goes into its type's arena at its slot's index; the slot only
-//! notes *which* arena ([`ArenaId`]). The `JoinHandle<T>` knows `T`, so it takes the value out
-//! typed. A program has a handful of output types, so finding the arena is a short scan.
+//! glassloop keeps one **arena per output type** instead: a `Vec<Option<T>>` with a free list,
+//! created the first time a task with that output type finishes and reused ever after. A finished
+//! task's output goes into a free place of its type's arena; the slot notes which arena and which
+//! place ([`ArenaPlace`]). The `JoinHandle<T>` knows `T`, so it takes the value out typed. An arena
+//! is as long as the most outputs of its type ever waiting at once — not as long as the task
+//! table (an earlier version indexed it by slot number, and one task finishing in slot 1,000,000
+//! made a million-entry arena). A program has a handful of output types, so finding the arena is
+//! a short scan.
 //!
 //! A zero-sized output — `()`, the output of most background tasks — skips the arena: a
 //! `Box<dyn Any>` of a zero-sized value allocates nothing, so it simply rides in a box.
@@ -23,13 +26,16 @@ use std::any::{Any, TypeId};
 pub(crate) enum StoredOutput {
     /// A zero-sized output, boxed (which allocates nothing).
     Boxed(Box<dyn Any>),
-    /// Any other output: it waits in this arena, at the slot's index.
-    InArena(ArenaId),
+    /// Any other output: it waits in an arena.
+    InArena(ArenaPlace),
 }
 
-/// Which arena holds an output (its position in [`OutputArenas`]).
+/// Where an output waits: which arena (its position in [`OutputArenas`]), and where in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ArenaId(u16);
+pub(crate) struct ArenaPlace {
+    arena: u16,
+    index: u32,
+}
 
 /// The arenas of one loop, one per output type seen so far.
 #[derive(Default)]
@@ -37,9 +43,18 @@ pub(crate) struct OutputArenas {
     arenas: Vec<(TypeId, Box<dyn ErasedArena>)>,
 }
 
-/// The outputs of one type, by slot index.
+/// The outputs of one type, and the places that are free.
 struct Arena<T> {
     values: Vec<Option<T>>,
+    free: Vec<u32>,
+}
+
+impl<T> Arena<T> {
+    fn take(&mut self, index: u32) -> Option<T> {
+        let value = self.values.get_mut(index as usize)?.take()?;
+        self.free.push(index);
+        Some(value)
+    }
 }
 
 /// What the loop needs from an arena without knowing its type.
@@ -53,7 +68,7 @@ trait ErasedArena: Any {
 
 impl<T: 'static> ErasedArena for Arena<T> {
     fn take_erased(&mut self, index: u32) -> Option<Box<dyn Any>> {
-        let value = self.values.get_mut(index as usize)?.take()?;
+        let value = self.take(index)?;
         Some(Box::new(value))
     }
 
@@ -64,12 +79,15 @@ impl<T: 'static> ErasedArena for Arena<T> {
 
 impl OutputArenas {
     /// The arena for `T`, created on first use.
-    fn arena<T: 'static>(&mut self) -> (ArenaId, &mut Arena<T>) {
+    fn arena<T: 'static>(&mut self) -> (u16, &mut Arena<T>) {
         let type_id = TypeId::of::<T>();
         let position = match self.arenas.iter().position(|(id, _)| *id == type_id) {
             Some(position) => position,
             None => {
-                let arena: Box<dyn ErasedArena> = Box::new(Arena::<T> { values: Vec::new() });
+                let arena: Box<dyn ErasedArena> = Box::new(Arena::<T> {
+                    values: Vec::new(),
+                    free: Vec::new(),
+                });
                 self.arenas.push((type_id, arena));
                 self.arenas.len() - 1
             }
@@ -80,29 +98,43 @@ impl OutputArenas {
             .downcast_mut::<Arena<T>>()
             .expect("an arena is found by its output's TypeId");
         let id = u16::try_from(position).expect("more than 65,535 task output types");
-        (ArenaId(id), arena)
+        (id, arena)
     }
 
-    /// Stores the output of the task in slot `index`.
-    pub(crate) fn put<T: 'static>(&mut self, index: u32, value: T) -> ArenaId {
-        let (id, arena) = self.arena::<T>();
-        let index = index as usize;
-        if arena.values.len() <= index {
-            arena.values.resize_with(index + 1, || None);
+    /// Stores an output in a free place of its type's arena.
+    pub(crate) fn put<T: 'static>(&mut self, value: T) -> ArenaPlace {
+        let (arena_id, arena) = self.arena::<T>();
+        let index = match arena.free.pop() {
+            Some(index) => {
+                arena.values[index as usize] = Some(value);
+                index
+            }
+            None => {
+                arena.values.push(Some(value));
+                u32::try_from(arena.values.len() - 1).expect("more than 4 billion waiting outputs")
+            }
+        };
+        ArenaPlace {
+            arena: arena_id,
+            index,
         }
-        arena.values[index] = Some(value);
-        id
     }
 
-    /// Takes the output of the task in slot `index` out of arena `id`, typed.
-    pub(crate) fn take<T: 'static>(&mut self, id: ArenaId, index: u32) -> Option<T> {
-        let (found, arena) = self.arena::<T>();
-        debug_assert_eq!(found, id, "a JoinHandle's type matches its task's output");
-        arena.values.get_mut(index as usize)?.take()
+    /// Takes an output out, typed.
+    pub(crate) fn take<T: 'static>(&mut self, place: ArenaPlace) -> Option<T> {
+        let (arena_id, arena) = self.arena::<T>();
+        debug_assert_eq!(
+            arena_id, place.arena,
+            "a JoinHandle's type matches its task's output"
+        );
+        arena.take(place.index)
     }
 
     /// Takes an output out without knowing its type (to drop it).
-    pub(crate) fn take_erased(&mut self, id: ArenaId, index: u32) -> Option<Box<dyn Any>> {
-        self.arenas.get_mut(id.0 as usize)?.1.take_erased(index)
+    pub(crate) fn take_erased(&mut self, place: ArenaPlace) -> Option<Box<dyn Any>> {
+        self.arenas
+            .get_mut(place.arena as usize)?
+            .1
+            .take_erased(place.index)
     }
 }

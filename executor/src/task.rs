@@ -56,7 +56,7 @@ pub(crate) type BoxedTask = Pin<Box<dyn Task>>;
 /// future and the future being awaited in separate places: the box would be twice the size.)
 pub(crate) trait Task {
     /// Polls the future; on completion, files its output and says where.
-    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>, id: TaskId) -> Poll<StoredOutput>;
+    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<StoredOutput>;
 }
 
 impl<F> Task for F
@@ -64,21 +64,21 @@ where
     F: Future,
     F::Output: 'static,
 {
-    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>, id: TaskId) -> Poll<StoredOutput> {
-        self.poll(cx).map(|output| store_output(id, output))
+    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<StoredOutput> {
+        self.poll(cx).map(store_output)
     }
 }
 
 /// Files a finished task's output — boxed if zero-sized (which allocates nothing), otherwise in
-/// the running loop's arena for its type, at the task's slot index.
-fn store_output<T: 'static>(id: TaskId, output: T) -> StoredOutput {
+/// the running loop's arena for its type.
+fn store_output<T: 'static>(output: T) -> StoredOutput {
     if std::mem::size_of::<T>() == 0 {
         return StoredOutput::Boxed(Box::new(output));
     }
     let mut output = Some(output);
     context::with_current(|core| {
         let value = output.take().expect("stored once");
-        StoredOutput::InArena(core.outputs.borrow_mut().put(id.index, value))
+        StoredOutput::InArena(core.outputs.borrow_mut().put(value))
     })
     // A task is only polled by its own loop, so this is for completeness.
     .unwrap_or_else(|| StoredOutput::Boxed(Box::new(output.take().expect("stored once"))))
