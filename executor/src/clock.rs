@@ -20,6 +20,8 @@ pub(crate) struct Clock {
     origin: Instant,
     /// `Some` under virtual time: the loop's notion of now.
     virtual_now: Option<Cell<Instant>>,
+    /// The latest time read, real or virtual. A lower bound on now that costs nothing to ask.
+    last_read: Cell<Instant>,
 }
 
 impl Clock {
@@ -29,6 +31,7 @@ impl Clock {
         Clock {
             origin,
             virtual_now: virtual_time.then(|| Cell::new(origin)),
+            last_read: Cell::new(origin),
         }
     }
 
@@ -39,9 +42,24 @@ impl Clock {
 
     /// The loop's time.
     pub(crate) fn now(&self) -> Instant {
-        match &self.virtual_now {
+        let now = match &self.virtual_now {
             Some(now) => now.get(),
             None => Instant::now(),
+        };
+        self.last_read.set(now);
+        now
+    }
+
+    /// The time of the latest [`now`](Self::now) — never later than the real now, and free.
+    ///
+    /// A `Sleep` checks this before arming its timer: if the deadline has passed even by this
+    /// older reading, it is done; if not, it arms the timer without reading the clock again (the
+    /// `sleep` call that made it read the clock a moment ago). The wheel then fires it when it is
+    /// really due — so the shortcut can make a sleep at most a turn late, never early.
+    pub(crate) fn last_read(&self) -> Instant {
+        match &self.virtual_now {
+            Some(now) => now.get(),
+            None => self.last_read.get(),
         }
     }
 

@@ -180,7 +180,9 @@ impl Future for Sleep {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         context::with_current(|core| {
-            if core.now() >= this.deadline {
+            // The latest clock reading is enough to tell: the timer fires only once the loop has
+            // read a time past the deadline (see `Clock::last_read`).
+            if core.clock.last_read() >= this.deadline {
                 this.disarm(core);
                 return Poll::Ready(());
             }
