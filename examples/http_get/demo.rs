@@ -24,12 +24,13 @@
 #[path = "client.rs"]
 pub mod client;
 
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use glassloop::net::{TcpListener, TcpStream};
-use glassloop::JoinHandle;
+use glassloop::{JoinHandle, TaskGroup};
 
 /// The simulated delays of the demo's five requests, in milliseconds.
 pub const DEMO_DELAYS_MS: [u64; 5] = [800, 300, 1200, 500, 1000];
@@ -152,12 +153,14 @@ pub async fn start_delay_server() -> io::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = glassloop::spawn_named("delay server", async move {
-        // Connections are owned by this task, so aborting it closes them too.
-        let mut connections = Connections::default();
+        // The connections belong to this task's group: aborting the server drops the group, which
+        // cancels them (asyncio's TaskGroup, glassloop's `TaskGroup`).
+        let connections: TaskGroup<Infallible> = TaskGroup::new();
         loop {
             match listener.accept().await {
-                Ok((stream, _)) => connections.add(glassloop::spawn(async move {
+                Ok((stream, _)) => drop(connections.spawn(async move {
                     let _ = answer(stream).await;
+                    Ok(())
                 })),
                 Err(error) => {
                     eprintln!("delay server: accept failed: {error}");
@@ -167,26 +170,6 @@ pub async fn start_delay_server() -> io::Result<(SocketAddr, JoinHandle<()>)> {
         }
     });
     Ok((addr, server))
-}
-
-/// The server's connection tasks. Dropping a `JoinHandle` only detaches its task, so this aborts
-/// them all when it is dropped — when the server task ends or is aborted.
-#[derive(Default)]
-struct Connections(Vec<JoinHandle<()>>);
-
-impl Connections {
-    fn add(&mut self, connection: JoinHandle<()>) {
-        self.0.retain(|c| !c.is_finished());
-        self.0.push(connection);
-    }
-}
-
-impl Drop for Connections {
-    fn drop(&mut self) {
-        for connection in &self.0 {
-            connection.abort();
-        }
-    }
 }
 
 /// Reads one request head, waits the delay its path asks for, answers, closes.

@@ -287,14 +287,6 @@ impl TaskTable {
 
     /// Ids of every task that still holds a future or an output (used at shutdown).
     pub(crate) fn live_ids(&self) -> Vec<TaskId> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter(|(_, slot)| slot.state != TaskState::Free)
-            .map(|(index, slot)| TaskId {
-                index: index as u32,
-                generation: slot.generation,
-            })
-            .collect()
+        self.iter().map(|(id, _)| id).collect()
     }
 }
