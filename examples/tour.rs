@@ -105,7 +105,7 @@ pub fn tour(virtual_time: bool, new_loop: impl Fn() -> glassloop::Builder) -> Du
         println!("  the HTTP demo failed: {error}");
     }
     read_next(
-        "examples/http_get/demo.rs, examples/http_get/client.rs, executor/src/net.rs",
+        "examples/http_get/demo.rs, examples/http_get/client.rs, executor/src/io/net.rs",
         "docs/reactor.md, docs/http.md",
     );
 

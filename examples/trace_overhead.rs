@@ -15,7 +15,7 @@
 //! It runs the workload with the trace off and with it on (writing to `io::sink()`, so only the
 //! bookkeeping and formatting are measured), alternating, and prints the median of each. To see
 //! what "off" costs, compare with a build in which `Core::trace` and `Core::note_wake_cause`
-//! (executor/src/event_loop.rs) have empty bodies. `-- --off-only` skips the traced runs, for
+//! (executor/src/event_loop/mod.rs) have empty bodies. `-- --off-only` skips the traced runs, for
 //! counting instructions under a profiler:
 //!
 //! ```sh

@@ -26,6 +26,8 @@ use std::task::{Context, Poll, Waker};
 
 use futures_task::ArcWake;
 
+use crate::store_waker::store_waker;
+
 /// Runs all `futures` concurrently and returns their outputs in input order — asyncio's
 /// `await asyncio.gather(*aws)`.
 ///
@@ -248,11 +250,10 @@ impl<F: Future> Children<F> {
                 .inner
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            match &inner.parent {
-                Some(parent) if parent.will_wake(cx.waker()) => {}
-                _ => inner.parent = Some(cx.waker().clone()),
-            }
+            let replaced = store_waker(&mut inner.parent, cx.waker());
             self.to_poll.append(&mut inner.indices);
+            drop(inner);
+            drop(replaced);
         }
         if !self.started {
             self.started = true;

@@ -3,20 +3,25 @@
 //! A loop and its tasks live on one thread, but other threads sometimes need to hand it work: a GUI
 //! thread, a callback from a C library, a plain `std::thread`. A [`Handle`] is the part of a loop
 //! that may cross threads. [`Handle::spawn`] sends a `Send` future through the loop's cross-thread
-//! channel (the same road a wake from another thread takes, see [waker.rs](crate::waker)); the loop
+//! channel (the same road a wake from another thread takes, see [waker.rs](crate::event_loop::waker)); the loop
 //! spawns it at its next turn. The result comes back through a [`RemoteJoinHandle`], which the other
 //! thread can block on (`join`, like `concurrent.futures.Future.result()`) or await from a loop of
 //! its own.
+//!
+//! Read next: [`gather.rs`](mod@crate::gather), waiting for many futures in one task.
 
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use crate::context;
-use crate::join::JoinError;
-use crate::task::TaskId;
-use crate::waker::{Message, Shared};
+use crate::error::JoinError;
+use crate::event_loop::context;
+use crate::event_loop::waker::{Message, Shared};
+use crate::spawn::JoinHandle;
+use crate::store_waker::store_waker;
 
 /// A `Send + Sync` handle to a loop, for other threads — see the module docs.
 ///
@@ -60,7 +65,7 @@ impl Handle {
     ///
     /// Outside a running loop (use [`Runtime::handle`](crate::Runtime::handle) there).
     pub fn current() -> Handle {
-        context::with_current(|core| Handle::new(core.shared.clone())).unwrap_or_else(|| {
+        context::with_current(|core| Handle::new(core.shared().clone())).unwrap_or_else(|| {
             panic!(
                 "Handle::current was called outside a running glassloop loop; \
                  use Runtime::handle() to get one from the runtime itself"
@@ -72,6 +77,7 @@ impl Handle {
     ///
     /// The loop spawns it at its next turn (waking up if it was asleep). If the loop has shut
     /// down, or shuts down before the task finishes, the handle yields a cancelled `JoinError`.
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> RemoteJoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -79,13 +85,19 @@ impl Handle {
     {
         let slot = Arc::new(ResultSlot::default());
         let sender = ResultSender { slot: slot.clone() };
+        let location = Location::caller();
         let spawn_it = Box::new(move |core: &crate::event_loop::Core| {
+            let slot = sender.slot.clone();
             let task = async move {
                 let output = future.await;
                 sender.send(output);
             };
+            let spawned = core.spawn(task, None, location);
+            if let Ok(task) = &spawned {
+                slot.number.store(task.number(), Ordering::Relaxed);
+            }
             // Detached: the result travels through the slot, not the JoinHandle.
-            drop(core.spawn(task, None));
+            drop(JoinHandle::<()>::new(spawned));
         });
         self.shared.send(Message::Spawn(spawn_it));
         RemoteJoinHandle { slot }
@@ -97,6 +109,8 @@ struct ResultSlot<T> {
     state: Mutex<SlotState<T>>,
     /// For `join`, which blocks a thread.
     ready: Condvar,
+    /// The task's number once the loop has spawned it (0 until then), for its `JoinError`.
+    number: AtomicU64,
 }
 
 struct SlotState<T> {
@@ -113,6 +127,7 @@ impl<T> Default for ResultSlot<T> {
                 waker: None,
             }),
             ready: Condvar::new(),
+            number: AtomicU64::new(0),
         }
     }
 }
@@ -151,7 +166,11 @@ impl<T> ResultSender<T> {
 impl<T> Drop for ResultSender<T> {
     fn drop(&mut self) {
         // A no-op after `send`; otherwise the task never produced a value.
-        self.fill(Err(JoinError::cancelled(TaskId::MAIN)));
+        let failure = match self.slot.number.load(Ordering::Relaxed) {
+            0 => JoinError::never_started(),
+            number => JoinError::cancelled(number),
+        };
+        self.fill(Err(failure));
     }
 }
 
@@ -197,10 +216,9 @@ impl<T> Future for RemoteJoinHandle<T> {
         if let Some(result) = state.result.take() {
             return Poll::Ready(result);
         }
-        match &state.waker {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => state.waker = Some(cx.waker().clone()),
-        }
+        let replaced = store_waker(&mut state.waker, cx.waker());
+        drop(state);
+        drop(replaced);
         Poll::Pending
     }
 }

@@ -1,18 +1,33 @@
 //! glassloop's event loop: tasks and wakers, the run queue, the loop, the mio reactor, timers,
 //! gather, spawn and the trace.
 //!
-//! This crate is re-exported by the `glassloop` facade; use that. The files are written to be read,
-//! in this order:
+//! This crate is re-exported by the `glassloop` facade; use that. The source is laid out in
+//! layers, and every import points down a layer (or stays inside the loop's own folder):
 //!
-//! 1. [`runtime.rs`](runtime) — `run`, `Runtime`, `spawn`: what a user calls;
-//! 2. [`event_loop.rs`](event_loop) — one turn of the loop;
-//! 3. [`task.rs`](task) — a task's states;
-//! 4. [`waker.rs`](waker) — how a wake gets back to the loop, from this thread or another;
-//! 5. [`time.rs`](time), [`timeout.rs`](timeout), [`yield_now.rs`](yield_now) — waiting;
-//! 6. [`gather.rs`](mod@gather) — waiting for many;
-//! 7. [`reactor.rs`](reactor) — the selector; [`io_source.rs`](io_source) and [`net.rs`](net) —
-//!    sockets on it; [`blocking.rs`](blocking) — `to_thread`; [`fs.rs`](fs) — files;
-//! 8. [`trace.rs`](trace) and [`timeline.rs`](timeline) — the loop narrating itself.
+//! ```text
+//!   the API you call    runtime.rs  spawn.rs  handle.rs  gather.rs  select.rs  task_group.rs
+//!                       yield_now.rs  sync/                                     (asyncio's names)
+//!   waiting, above      time/   (sleep, timeout, interval)     io/   (sockets, signals, to_thread, files)
+//!   the loop            event_loop/   (the turn, spawning and joining, shutdown, wakers, context)
+//!   below the loop      task/  (a task and its table)   observe/  (the trace, the timeline, the dump)
+//!                       driver/  (the clock and timers, the selector)
+//!   the words           ids.rs  error.rs  store_waker.rs                         (depend on nothing)
+//! ```
+//!
+//! Read it from the bottom up — each file opens with what it is, its asyncio twin, and what to
+//! read next — or start with one turn of the loop:
+//!
+//! 1. [`ids.rs`](ids), [`error.rs`](error), [`store_waker.rs`](store_waker) — the words every
+//!    layer shares;
+//! 2. [`task/`](task) — a task's states, its slot, the table;
+//! 3. [`observe/`](observe) — how the loop is watched: events, the trace, the timeline, the dump;
+//! 4. [`driver/`](driver) — the clock, the timer wheel, the selector;
+//! 5. [`event_loop/`](event_loop) — **one turn of the loop**, in `event_loop/mod.rs`; then
+//!    spawning and joining, what waiting futures ask of the loop, shutdown, and the wakers;
+//! 6. [`time/`](time) and [`io/`](io) — the futures that wait on timers and sockets;
+//! 7. the API: [`runtime.rs`](runtime) (`run`, `Runtime`), [`spawn.rs`](mod@spawn) (`spawn`,
+//!    `JoinHandle`), [`handle.rs`](handle), [`gather.rs`](mod@gather), [`select.rs`](mod@select),
+//!    [`task_group.rs`](task_group), [`yield_now.rs`](mod@yield_now), [`sync/`](sync).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -20,41 +35,43 @@
 // inside out. Build them with `cargo doc --document-private-items --open` and every link resolves.
 #![allow(rustdoc::private_intra_doc_links)]
 
-mod blocking;
-mod clock;
-mod context;
+// The words.
+mod error;
+mod ids;
+mod store_waker;
+
+// Below the loop.
+mod driver;
+mod observe;
+mod task;
+
+// The loop.
 mod event_loop;
-pub mod fs;
+
+// Waiting, above the loop.
+mod io;
+pub mod time;
+
+// The API.
 mod gather;
 mod handle;
-mod introspect;
-mod io_source;
-mod join;
-pub mod net;
-mod outputs;
-mod reactor;
 mod runtime;
 mod select;
-pub mod signal;
+mod spawn;
 pub mod sync;
-mod task;
 mod task_group;
-pub mod time;
-mod timeline;
-mod timeout;
-mod trace;
-mod waker;
 mod yield_now;
 
-pub use blocking::to_thread;
-pub use event_loop::Stats;
+pub use error::JoinError;
+pub use event_loop::{all_tasks, Stats};
 pub use gather::{gather, try_gather, Gather, TryGather};
 pub use handle::{Handle, RemoteJoinHandle};
-pub use introspect::{all_tasks, TaskInfo, TaskStatus, WaitingOn};
-pub use join::{AbortHandle, JoinError, JoinHandle};
-pub use runtime::{run, spawn, spawn_named, Builder, Runtime};
+pub use io::blocking::to_thread;
+pub use io::{fs, net, signal};
+pub use observe::{TaskInfo, TaskStatus, WaitingOn};
+pub use runtime::{run, Builder, Runtime};
 pub use select::{as_completed, race, AsCompleted};
+pub use spawn::{spawn, spawn_named, AbortHandle, JoinHandle};
 pub use task_group::{TaskGroup, TaskGroupError};
-pub use time::{blocking_sleep, now, sleep, sleep_until, Sleep};
-pub use timeout::{timeout, Elapsed};
+pub use time::{blocking_sleep, now, sleep, sleep_until, timeout, Elapsed, Sleep};
 pub use yield_now::{yield_now, YieldNow};

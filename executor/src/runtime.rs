@@ -1,26 +1,28 @@
-//! The public face of the loop: [`run`], [`Runtime`], [`Builder`] and [`spawn`] — asyncio's
+//! The public face of the loop: [`run`], [`Runtime`], [`Builder`] and [`spawn`](fn@crate::spawn) — asyncio's
 //! `asyncio.run`, the loop object, and `asyncio.create_task`.
 //!
 //! `asyncio.run(main())` makes a fresh loop, runs `main()` to completion on it, cancels whatever
 //! tasks are left, and closes the loop. [`run`] does the same. [`Runtime`] is the loop object for when
 //! you want to keep it between calls (`block_on` is `loop.run_until_complete`).
+//!
+//! Read next: [`event_loop/`](crate::event_loop), the loop these drive.
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::event_loop::{context, Config, Core, Stats};
+use crate::handle::Handle;
+use crate::observe::{LoopView, WatchConfig};
+use crate::spawn::JoinHandle;
+
 /// A poll longer than this is reported when slow polls are watched (asyncio's default
 /// `slow_callback_duration` is 100 ms too).
 const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
-
-use crate::context;
-use crate::event_loop::{Config, Core, Stats};
-use crate::handle::Handle;
-use crate::join::JoinHandle;
-use crate::trace::Tracer;
 
 /// Runs `future` on a fresh event loop until it completes, and returns its output — asyncio's
 /// `asyncio.run(main())`.
@@ -109,7 +111,7 @@ impl Runtime {
     where
         F: Future + 'static,
     {
-        self.core.spawn(future, None)
+        JoinHandle::new(self.core.spawn(future, None, Location::caller()))
     }
 
     /// Like [`spawn`](Self::spawn), with a name the trace and the timeline show.
@@ -118,17 +120,20 @@ impl Runtime {
     where
         F: Future + 'static,
     {
-        self.core.spawn(future, Some(Arc::from(name)))
+        JoinHandle::new(
+            self.core
+                .spawn(future, Some(Arc::from(name)), Location::caller()),
+        )
     }
 
     /// A handle other threads can use to spawn work on this loop.
     pub fn handle(&self) -> Handle {
-        Handle::new(self.core.shared.clone())
+        Handle::new(self.core.shared().clone())
     }
 
     /// Every unfinished task of this loop and what it waits on (see [`all_tasks`](crate::all_tasks)).
     pub fn all_tasks(&self) -> Vec<crate::TaskInfo> {
-        self.core.all_tasks()
+        self.core.tasks()
     }
 
     /// Counters: live tasks, armed timers, registered sources, polls so far.
@@ -180,6 +185,7 @@ pub struct Builder {
     dump: bool,
     slow_poll: Option<Duration>,
     sink: Option<Box<dyn io::Write>>,
+    resolver: Option<crate::event_loop::Resolver>,
 }
 
 impl Builder {
@@ -223,6 +229,33 @@ impl Builder {
         self
     }
 
+    /// Resolves host names with `resolve` instead of the system's resolver (`getaddrinfo`) — for
+    /// tests that need a name to resolve slowly, fail, or point somewhere else. It is called on a
+    /// `to_thread` helper thread with the host and the port, as the system's would be.
+    ///
+    /// ```
+    /// # use glassloop_executor as glassloop;
+    /// use std::net::SocketAddr;
+    /// let rt = glassloop::Runtime::builder()
+    ///     .resolver(|host, port| match host {
+    ///         "db.internal" => Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))]),
+    ///         _ => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "unknown host")),
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     let error = glassloop::net::TcpStream::connect("elsewhere:80").await.unwrap_err();
+    ///     assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+    /// });
+    /// ```
+    pub fn resolver(
+        mut self,
+        resolve: impl Fn(&str, u16) -> io::Result<Vec<SocketAddr>> + Send + Sync + 'static,
+    ) -> Builder {
+        self.resolver = Some(Arc::new(resolve));
+        self
+    }
+
     /// Builds the runtime: creates its selector and cross-thread waker.
     pub fn build(self) -> io::Result<Runtime> {
         let from_env = std::env::var("GLASSLOOP_TRACE").unwrap_or_default();
@@ -233,23 +266,21 @@ impl Builder {
                 .any(|w| matches!(*w, "1" | "true" | "lines"));
         let timeline = self.timeline || env_words.contains(&"timeline");
         let dump = self.dump || env_words.contains(&"dump");
-        // The dump goes to the same sink as the trace, so a tracer exists when either is on.
-        let tracer = (lines || timeline || dump).then(|| {
-            let sink = self
-                .sink
-                .unwrap_or_else(|| Box::new(io::stderr()) as Box<dyn io::Write>);
-            Tracer::new(lines, timeline, sink)
-        });
-        // Watching for slow polls costs two clock reads per poll: on when asked, or whenever the
+        // Watching for slow polls costs a clock reading per event: on when asked, or whenever the
         // loop is being watched anyway.
         let slow_poll = self.slow_poll.or_else(|| {
-            (tracer.is_some() || env_words.contains(&"slow")).then_some(DEFAULT_SLOW_POLL)
+            (lines || timeline || dump || env_words.contains(&"slow")).then_some(DEFAULT_SLOW_POLL)
         });
         let core = Core::new(Config {
             virtual_time: self.virtual_time,
-            dump,
-            slow_poll,
-            tracer,
+            watch: WatchConfig {
+                lines,
+                timeline,
+                dump,
+                slow_poll,
+                sink: self.sink,
+            },
+            resolver: self.resolver,
         })?;
         Ok(Runtime { core })
     }
@@ -262,71 +293,5 @@ impl std::fmt::Debug for Builder {
             .field("trace", &self.trace)
             .field("timeline", &self.timeline)
             .finish()
-    }
-}
-
-/// Spawns a task on the running loop — asyncio's `asyncio.create_task(coro)`.
-///
-/// The task starts running at the loop's next turn, concurrently with the caller. Await the
-/// returned [`JoinHandle`] for its output; drop it to let the task run on detached.
-/// The future need not be `Send`: tasks never leave the loop's thread.
-///
-/// ```
-/// # use glassloop_executor as glassloop;
-/// use std::time::Duration;
-/// glassloop::run(async {
-///     let background = glassloop::spawn(async {
-///         glassloop::sleep(Duration::from_millis(10)).await;
-///         "done"
-///     });
-///     // ... do other work here ...
-///     assert_eq!(background.await.unwrap(), "done");
-/// });
-/// ```
-///
-/// # Panics
-///
-/// Outside a running loop: call it from inside `glassloop::run(...)` / `Runtime::block_on(...)`, or
-/// use [`Runtime::spawn`].
-#[doc(alias = "create_task")]
-#[doc(alias = "spawn_local")]
-#[track_caller]
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-{
-    spawn_inner(future, None)
-}
-
-/// Like [`spawn`], with a name the trace and the timeline show (asyncio's
-/// `create_task(coro, name=...)`).
-#[track_caller]
-pub fn spawn_named<F>(name: &str, future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-{
-    spawn_inner(future, Some(Arc::from(name)))
-}
-
-#[track_caller]
-fn spawn_inner<F>(future: F, name: Option<Arc<str>>) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-{
-    // `Option<F>` lets the closure take the future by value without requiring `with_current` to
-    // give it back on failure.
-    let mut future = Some(future);
-    let mut name = name;
-    // Read here: `#[track_caller]` does not reach into the closure below.
-    let location = Location::caller();
-    let spawned = context::with_current(|core| {
-        core.spawn_at(future.take().expect("taken once"), name.take(), location)
-    });
-    match spawned {
-        Some(handle) => handle,
-        None => panic!(
-            "glassloop::spawn was called outside a running glassloop loop. Call it from async code \
-             running inside glassloop::run(...) or Runtime::block_on(...), or use Runtime::spawn."
-        ),
     }
 }

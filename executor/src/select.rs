@@ -8,7 +8,7 @@
 //! `wait` instead leaves the losers running; to get that here, `spawn` them and race the handles.
 //!
 //! [`as_completed`] hands outputs back one by one in the order they finish, polling only the
-//! futures that were woken, as [`gather`](crate::gather) does.
+//! futures that were woken, as [`gather`](fn@crate::gather) does.
 
 use std::future::Future;
 use std::pin::Pin;

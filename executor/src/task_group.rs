@@ -17,7 +17,10 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use crate::join::{panic_message, AbortHandle, JoinError, JoinHandle};
+use crate::error::{panic_message, JoinError};
+use crate::event_loop::context;
+use crate::spawn::{spawn, AbortHandle, JoinHandle};
+use crate::store_waker::store_waker;
 
 /// A scope of tasks that finish together — asyncio's `TaskGroup`.
 ///
@@ -118,7 +121,7 @@ impl<E: 'static> TaskGroup<E> {
     ///
     /// # Panics
     ///
-    /// Outside a running loop, like [`spawn`](crate::spawn).
+    /// Outside a running loop, like [`spawn`](fn@crate::spawn).
     #[track_caller]
     pub fn spawn<F, T>(&self, future: F) -> JoinHandle<T>
     where
@@ -138,7 +141,7 @@ impl<E: 'static> TaskGroup<E> {
             state: state.clone(),
             key,
         };
-        let handle = crate::spawn(async move {
+        let handle = spawn(async move {
             let guard = guard;
             let mut future = pin!(future);
             // Catch a panic here, inside the child, so the group learns of it at once; then let
@@ -160,7 +163,10 @@ impl<E: 'static> TaskGroup<E> {
                     std::future::pending().await
                 }
                 Err(payload) => {
-                    let error = JoinError::panicked_elsewhere(&panic_message(payload.as_ref()));
+                    // Still inside the child's poll: the running task is this child.
+                    let number = context::with_current(|core| core.running_number()).flatten();
+                    let message = panic_message(payload.as_ref());
+                    let error = JoinError::panicked(number.unwrap_or_default(), message);
                     fail(&guard.state, TaskGroupError::Panicked(error));
                     resume_unwind(payload)
                 }
@@ -198,10 +204,9 @@ impl<E: 'static> TaskGroup<E> {
             if state.running == 0 {
                 return Poll::Ready(());
             }
-            match &state.joiner {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => state.joiner = Some(cx.waker().clone()),
-            }
+            let replaced = store_waker(&mut state.joiner, cx.waker());
+            drop(state);
+            drop(replaced);
             Poll::Pending
         })
         .await;

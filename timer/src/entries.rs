@@ -16,14 +16,15 @@
 //! - **Generations.** When an entry is freed its generation goes up by one. A key remembers the
 //!   generation it was created with, so a key that outlived its timer (the timer fired, then the
 //!   entry was reused for somebody else's timer) no longer matches, and cancelling with it does
-//!   nothing. This is the "ids get reused" trap from the spec.
+//!   nothing. Without this, ids that get reused would let a stale key cancel whichever timer
+//!   now lives in its old entry.
 //!
 //! The `prev`/`next` links that make each wheel slot a linked list live here too, as plain `u32`
 //! indexes; [`crate::list`] is the code that follows them.
 //!
 //! Read next: [`crate::list`], the linked lists threaded through these entries.
 
-use crate::wheel::Position;
+use crate::geometry::Position;
 
 /// The index that means "no entry": the end of a list, or an empty list.
 ///

@@ -1,86 +1,16 @@
-//! One level of the wheel (64 slots and a bitmap of which are occupied), and the arithmetic that
-//! decides which level and slot a deadline belongs in.
+//! One level of the wheel: 64 slots, each a list of timers, and a bitmap of which are occupied.
 //!
-//! asyncio has no equivalent of this file: its heap `loop._scheduled` keeps timers sorted by
-//! comparing deadlines. A wheel never compares deadlines with each other. It reads a deadline
-//! as a number written in base 64 — six bits per digit — and files the timer by its digits,
-//! the way a post office sorts letters by postcode: first by the coarse digits, and only when a
-//! letter gets close to home by the fine ones.
+//! asyncio finds its next timer at the top of its heap, `loop._scheduled[0]`, which every
+//! `call_at` keeps in heap order by comparing deadlines. A level keeps no order at all: it keeps 64
+//! lists side by side, and one 64-bit word with a bit per list, so "which slot is the first with a
+//! timer in it?" is a single `trailing_zeros`. Which slot a timer goes in is decided in
+//! [`crate::geometry`]; this file only keeps the lists and the bits in step.
 //!
 //! Read next: [`crate::wheel`], which puts six levels together and moves time forward.
 
 use crate::entries::Entries;
+use crate::geometry::SLOTS_PER_LEVEL;
 use crate::list::SlotList;
-use crate::wheel::{Position, LEVELS, SLOTS_PER_LEVEL};
-
-/// Bits of a tick number per level: 64 slots per level is 2^6.
-pub(crate) const BITS_PER_LEVEL: u32 = 6;
-
-/// Bits of a tick number the six levels cover together: 6 × 6 = 36, so the wheel sees 2^36 ticks
-/// (about 2.2 years of milliseconds) ahead at most. Deadlines further out wait in the overflow
-/// list.
-pub(crate) const WHEEL_BITS: u32 = BITS_PER_LEVEL * LEVELS as u32;
-
-/// Where a timer with `deadline` belongs while the wheel's current tick is `elapsed`.
-///
-/// The level is picked from the **highest bit in which `deadline` and `elapsed` differ**, not from
-/// `deadline - elapsed`. Level `k` slot `s` means "the digit `k` of the deadline is `s`, and every
-/// digit above `k` is the same as the current tick's". Only then does the slot name one definite
-/// stretch of time in the future. With the difference instead, `elapsed = 100` and
-/// `deadline = 4100` would differ by 4000 < 4096 and land on level 1 — in slot
-/// `(4100 >> 6) & 63 = 0`, which at tick 100 means ticks 0..64: the past. The xor puts it on level 2,
-/// slot 1 (ticks 4096..8192), which is right.
-pub(crate) fn position_for(elapsed: u64, deadline: u64) -> Position {
-    if deadline <= elapsed {
-        // Due already (or exactly now): file it in the current level-0 slot, which is the first
-        // thing the next `advance_to` looks at, even `advance_to(elapsed)`.
-        return Position {
-            level: 0,
-            slot: digit(elapsed, 0),
-        };
-    }
-
-    // `| 63` treats any difference confined to the lowest six bits as level 0.
-    let differing_bits = (elapsed ^ deadline) | (SLOTS_PER_LEVEL as u64 - 1);
-    let highest_differing_bit = u64::BITS - 1 - differing_bits.leading_zeros();
-    let level = (highest_differing_bit / BITS_PER_LEVEL) as usize;
-
-    if level >= LEVELS {
-        // Differs above bit 36: beyond the wheel's reach. `slot` has no meaning here.
-        Position {
-            level: LEVELS,
-            slot: 0,
-        }
-    } else {
-        Position {
-            level,
-            slot: digit(deadline, level),
-        }
-    }
-}
-
-/// Digit `level` of `tick` in base 64: which slot of that level `tick` falls in.
-pub(crate) fn digit(tick: u64, level: usize) -> usize {
-    ((tick >> (BITS_PER_LEVEL * level as u32)) & (SLOTS_PER_LEVEL as u64 - 1)) as usize
-}
-
-/// The first tick covered by slot `slot` of level `level`, given that the wheel is at `elapsed`.
-///
-/// Keep every digit of `elapsed` above `level`, put `slot` in digit `level`, and zero the digits
-/// below. Nothing here can overflow: the result never exceeds `elapsed` with its low
-/// `6 × (level + 1)` bits all set.
-pub(crate) fn slot_start(elapsed: u64, level: usize, slot: usize) -> u64 {
-    let level_shift = BITS_PER_LEVEL * level as u32;
-    let span_of_level = 1u64 << (level_shift + BITS_PER_LEVEL);
-    let start_of_level_span = elapsed & !(span_of_level - 1);
-    start_of_level_span + ((slot as u64) << level_shift)
-}
-
-/// The first tick of the 2^36-tick block that `tick` falls in: the moment the overflow list must
-/// be looked at again for a deadline of `tick`, because from then on it fits in the six levels.
-pub(crate) fn wheel_block_start(tick: u64) -> u64 {
-    (tick >> WHEEL_BITS) << WHEEL_BITS
-}
 
 /// One level: 64 lists, and one bit per list saying whether it has anything on it.
 ///

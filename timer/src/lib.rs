@@ -29,26 +29,33 @@
 //!
 //! # Where to read
 //!
-//! The book chapter `docs/timer-wheel.md` tells the whole story with pictures. In the source, top
-//! down:
+//! The book chapter `docs/timer-wheel.md` tells the whole story with pictures. In the source, each
+//! file uses only the files before it, so read them in this order, from the one that depends on
+//! nothing to the one that puts everything together:
 //!
-//! 1. `src/wheel.rs` — [`TimerWheel`]: the levels drawn out, `insert`, `cancel`, and `advance_to`
-//!    with the trap it avoids;
-//! 2. `src/level.rs` — which level and slot a deadline belongs in, and the occupancy bitmaps;
+//! 1. `src/geometry.rs` — the wheel's shape ([`LEVELS`], [`SLOTS_PER_LEVEL`], [`Position`]) and
+//!    the arithmetic that picks the level and slot a deadline belongs in;
+//! 2. `src/entries.rs` — the slab of entries, its free list, and the generations that make a
+//!    [`TimerKey`] go stale;
 //! 3. `src/list.rs` — each slot as a doubly linked list, linked by index instead of pointer;
-//! 4. `src/entries.rs` — the slab of entries, its free list, and the generations that make a
-//!    [`TimerKey`] go stale.
+//! 4. `src/level.rs` — one level: 64 such lists and the bitmap of which are occupied;
+//! 5. `src/wheel.rs` — [`TimerWheel`]: the levels drawn out, `insert`, `cancel`, and `advance_to`
+//!    with the trap it avoids.
+//!
+//! Then `src/wheel/tests.rs`, which checks each promise of the wheel on hand-picked cases.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod entries;
+mod geometry;
 mod level;
 mod list;
 mod wheel;
 
 pub use entries::TimerKey;
-pub use wheel::{Position, TimerWheel, LEVELS, SLOTS_PER_LEVEL};
+pub use geometry::{Position, LEVELS, SLOTS_PER_LEVEL};
+pub use wheel::TimerWheel;
 
 // The book chapter's code samples are compiled and run as doc tests, so the chapter cannot drift
 // from the code. (Only under `cargo test`: the chapter is not part of the API docs.)

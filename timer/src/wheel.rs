@@ -7,46 +7,17 @@
 //! files and unfiles a timer in O(1), which matters because most timers — request timeouts — are
 //! cancelled long before they would fire.
 //!
-//! Read first: [`crate::level`] for the arithmetic of levels and slots. The storage underneath is
-//! in [`crate::entries`] and [`crate::list`].
+//! This is the last file in the reading order given on the crate's front page, because it puts
+//! all the others together: [`crate::geometry`], [`crate::entries`], [`crate::list`] and
+//! [`crate::level`].
+//!
+//! Read next: the tests in `wheel/tests.rs`, which check each promise of the wheel on hand-picked
+//! cases.
 
 use crate::entries::{Entries, TimerKey};
-use crate::level::{digit, position_for, slot_start, wheel_block_start, Level};
+use crate::geometry::{digit, position_for, slot_start, wheel_block_start, Position, LEVELS};
+use crate::level::Level;
 use crate::list::SlotList;
-
-/// How many slots each level has. A level's slots split its range into 64 equal parts, so every
-/// level is 64 times coarser than the one below it.
-pub const SLOTS_PER_LEVEL: usize = 64;
-
-/// How many levels the wheel has. Six levels of 64 slots reach 64^6 = 2^36 ticks ahead: about 2.2
-/// years when a tick is a millisecond. Timers further out than that wait on an overflow list.
-pub const LEVELS: usize = 6;
-
-/// Where a timer sits in the wheel right now, as reported by [`TimerWheel::position`].
-///
-/// `level` is `0..LEVELS` for the wheel's levels, and `slot` is `0..SLOTS_PER_LEVEL`. The special
-/// value `level == LEVELS` (with `slot == 0`) means the overflow list: the timer is more than 2^36
-/// ticks away and is not on the wheel yet.
-///
-/// A timer's position changes as time passes and it cascades down to finer levels, so this is a
-/// snapshot — useful for a trace line such as "timer armed, level 1 slot 31".
-///
-/// ```
-/// use glassloop_timer::{Position, TimerWheel};
-///
-/// let mut wheel = TimerWheel::new();
-/// // 2000 ticks ahead is beyond level 0 (64 ticks) but within level 1 (4096 ticks);
-/// // level 1's slots are 64 ticks wide, and 2000 falls in the 32nd of them: 31 × 64 = 1984.
-/// let key = wheel.insert(2000, ());
-/// assert_eq!(wheel.position(key), Some(Position { level: 1, slot: 31 }));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Position {
-    /// The level, `0..LEVELS`; or `LEVELS` for the overflow list.
-    pub level: usize,
-    /// The slot within the level, `0..SLOTS_PER_LEVEL`; always 0 on the overflow list.
-    pub slot: usize,
-}
 
 /// A hierarchical timer wheel: a set of timers, each a deadline (a tick number) and a payload of
 /// type `T`.

@@ -6,6 +6,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::observe::Primitive;
+
 use super::wait_list::{wake_all, WaitList, Waiter};
 
 /// A flag that tasks wait on until another task sets it — asyncio's `Event`.
@@ -54,7 +56,7 @@ impl Event {
         Event {
             inner: Rc::new(RefCell::new(Inner {
                 is_set: false,
-                waiters: WaitList::new("Event.wait"),
+                waiters: WaitList::new(Primitive::EventWait),
             })),
         }
     }

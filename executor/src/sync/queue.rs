@@ -18,6 +18,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::observe::Primitive;
+
 use super::wait_list::{wake_all, WaitList, Waiter};
 
 /// A first-in-first-out queue for the tasks of one loop — asyncio's `Queue`.
@@ -131,10 +133,10 @@ impl<T> Queue<T> {
             inner: Rc::new(RefCell::new(Inner {
                 items: VecDeque::new(),
                 maxsize,
-                getters: WaitList::new("Queue.get"),
-                putters: WaitList::new("Queue.put (the queue is full)"),
+                getters: WaitList::new(Primitive::QueueGet),
+                putters: WaitList::new(Primitive::QueuePut),
                 unfinished: 0,
-                joiners: WaitList::new("Queue.join"),
+                joiners: WaitList::new(Primitive::QueueJoin),
             })),
         }
     }

@@ -11,6 +11,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::observe::Primitive;
+
 use super::wait_list::{WaitList, Waiter};
 
 /// Limits how many tasks hold a permit at once — asyncio's `Semaphore`.
@@ -51,7 +53,7 @@ impl Semaphore {
         Semaphore {
             inner: Rc::new(RefCell::new(Inner {
                 permits,
-                waiters: WaitList::new("Semaphore.acquire (or Lock)"),
+                waiters: WaitList::new(Primitive::SemaphoreAcquire),
             })),
         }
     }

@@ -10,14 +10,16 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::task::{Context, Waker};
 
-use crate::introspect::{note_waiting, WaitingOn};
+use crate::event_loop::context::note_waiting;
+use crate::observe::{Primitive, Waiting};
+use crate::store_waker::store_waker;
 
 /// One waiting task.
 pub(crate) struct Waiter {
     waker: RefCell<Option<Waker>>,
     notified: Cell<bool>,
-    /// What `all_tasks` says the task waits on, e.g. `"Queue.get"`.
-    what: &'static str,
+    /// What `all_tasks` says the task waits on, e.g. `Queue.get`.
+    what: Primitive,
 }
 
 impl Waiter {
@@ -28,24 +30,21 @@ impl Waiter {
 
     /// Stores the waker of whoever polls now (replacing a stale one).
     pub(crate) fn register(&self, cx: &Context<'_>) {
-        note_waiting(|| WaitingOn::Primitive { what: self.what });
-        let mut waker = self.waker.borrow_mut();
-        match &*waker {
-            Some(stored) if stored.will_wake(cx.waker()) => {}
-            _ => *waker = Some(cx.waker().clone()),
-        }
+        note_waiting(|| Waiting::Primitive(self.what));
+        let replaced = store_waker(&mut self.waker.borrow_mut(), cx.waker());
+        drop(replaced);
     }
 }
 
 /// Waiters in arrival order.
 pub(crate) struct WaitList {
     queue: VecDeque<Rc<Waiter>>,
-    what: &'static str,
+    what: Primitive,
 }
 
 impl WaitList {
-    /// An empty list; `what` names it in `all_tasks` (e.g. `"Lock"`).
-    pub(crate) fn new(what: &'static str) -> WaitList {
+    /// An empty list; `what` names it in `all_tasks` (e.g. `Queue.get`).
+    pub(crate) fn new(what: Primitive) -> WaitList {
         WaitList {
             queue: VecDeque::new(),
             what,

@@ -7,7 +7,7 @@
 //! traits so libraries such as hyper or async-tungstenite can use them.
 //!
 //! Every operation is a non-blocking system call that is tried when the reactor says the socket is
-//! ready; see [`io_source.rs`](crate::io_source) for that dance, and the [reactor](crate::reactor)
+//! ready; see [`source.rs`](super::source) for that dance, and the [reactor](crate::driver::reactor)
 //! for where readiness comes from.
 //!
 //! **Cancellation:** every future here can be dropped at its await point without losing data that
@@ -16,13 +16,15 @@
 
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::io_source::IoSource;
-use crate::reactor::Direction;
+use super::resolve::resolve;
+pub use super::resolve::ToSocketAddrs;
+use super::source::IoSource;
+use crate::driver::reactor::Direction;
 use crate::time::sleep;
 
 /// A TCP socket listening for connections — the server half of asyncio's `start_server`.
@@ -55,10 +57,11 @@ pub struct TcpListener {
 impl TcpListener {
     /// Binds to `addr` (tries each address it resolves to, in turn) and starts listening.
     ///
-    /// Port 0 picks a free port; ask [`local_addr`](Self::local_addr) which one.
+    /// Port 0 picks a free port; ask [`local_addr`](Self::local_addr) which one. A host name is
+    /// resolved on a helper thread, without blocking the loop (see [`ToSocketAddrs`]).
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let mut last_error = None;
-        for addr in addr.to_socket_addrs()? {
+        for addr in resolve(addr).await? {
             match mio::net::TcpListener::bind(addr) {
                 Ok(listener) => {
                     return Ok(TcpListener {
@@ -111,9 +114,29 @@ impl TcpListener {
 /// How long the listener waits after running out of descriptors.
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
+/// The `errno` values this file tells apart (Linux's numbers; std names only some of them as
+/// `io::ErrorKind`s, and none of these).
+mod errno {
+    /// Out of memory for the kernel's socket structures.
+    pub(super) const ENOMEM: i32 = 12;
+    /// The system-wide limit on open files is reached.
+    pub(super) const ENFILE: i32 = 23;
+    /// This process's limit on open files (`ulimit -n`) is reached.
+    pub(super) const EMFILE: i32 = 24;
+    /// No buffer space for another socket.
+    pub(super) const ENOBUFS: i32 = 105;
+    /// A non-blocking connect has not finished yet.
+    pub(super) const EINPROGRESS: i32 = 115;
+}
+
+/// Whether accepting failed because the process or the system ran out of something — a state no
+/// readiness edge announces the end of.
 fn is_resource_exhaustion(error: &io::Error) -> bool {
-    // EMFILE 24, ENFILE 23, ENOBUFS 105, ENOMEM 12 on Linux.
-    matches!(error.raw_os_error(), Some(23 | 24 | 105 | 12))
+    use errno::{EMFILE, ENFILE, ENOBUFS, ENOMEM};
+    matches!(
+        error.raw_os_error(),
+        Some(EMFILE | ENFILE | ENOBUFS | ENOMEM)
+    )
 }
 
 fn no_addresses() -> io::Error {
@@ -148,12 +171,13 @@ impl TcpStream {
     /// Connects to `addr`, trying each address it resolves to in turn — asyncio's
     /// `open_connection`.
     ///
-    /// A refused connection is an `io::Error` of kind `ConnectionRefused`.
+    /// A refused connection is an `io::Error` of kind `ConnectionRefused`. A host name is
+    /// resolved on a helper thread, without blocking the loop (see [`ToSocketAddrs`]).
     ///
     /// **Cancellation:** dropping the future abandons the connection attempt and closes the socket.
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let mut last_error = None;
-        for addr in addr.to_socket_addrs()? {
+        for addr in resolve(addr).await? {
             match TcpStream::connect_one(addr).await {
                 Ok(stream) => return Ok(stream),
                 Err(error) => last_error = Some(error),
@@ -176,7 +200,7 @@ impl TcpStream {
                     Ok(_) => Ok(()),
                     Err(error)
                         if error.kind() == io::ErrorKind::NotConnected
-                            || error.raw_os_error() == Some(115) =>
+                            || error.raw_os_error() == Some(errno::EINPROGRESS) =>
                     {
                         Err(io::ErrorKind::WouldBlock.into())
                     }

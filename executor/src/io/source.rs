@@ -2,7 +2,7 @@
 //!
 //! asyncio's selector loop registers a socket's fd with the selector and, when the selector says
 //! "readable", calls the reader callback. [`IoSource`] is that registration seen from a socket's side:
-//! it owns the mio socket and its key in the [`Reactor`](crate::reactor), and offers one method,
+//! it owns the mio socket and its key in the [`Reactor`](crate::driver::reactor), and offers one method,
 //! [`IoSource::poll_io`], that every socket operation goes through:
 //!
 //! 1. if the reactor does not know the socket to be ready in that direction, store the task's waker
@@ -12,16 +12,16 @@
 //!    stored before we return `Pending` — the next edge will wake us).
 //!
 //! Dropping an `IoSource` deregisters the socket, so a late event for its fd is ignored.
+//!
+//! Read next: [`net.rs`](super::net), the sockets built on this.
 
 use std::io;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::context;
-use crate::introspect::WaitingOn;
-use crate::reactor::{Direction, SourceKey};
-use crate::trace::Event;
-use crate::waker::{Message, Shared};
+use crate::driver::reactor::{Direction, SourceKey};
+use crate::event_loop::context;
+use crate::event_loop::waker::{Message, Shared};
 
 /// A mio socket registered with the running loop's reactor.
 pub(crate) struct IoSource<S: mio::event::Source> {
@@ -35,11 +35,8 @@ impl<S: mio::event::Source> IoSource<S> {
     /// Registers `source` with the running loop.
     pub(crate) fn new(mut source: S) -> io::Result<IoSource<S>> {
         let registered = context::with_current(|core| {
-            let key = core.reactor.borrow_mut().register(&mut source)?;
-            core.trace(|| Event::IoRegistered {
-                source: key.number(),
-            });
-            Ok::<_, io::Error>((key, core.shared.clone()))
+            let key = core.register_source(&mut source)?;
+            Ok::<_, io::Error>((key, core.shared().clone()))
         });
         match registered {
             Some(Ok((key, shared))) => Ok(IoSource {
@@ -76,21 +73,7 @@ impl<S: mio::event::Source> IoSource<S> {
             if core.id != self.shared.loop_id {
                 return Poll::Ready(Err(wrong_loop()));
             }
-            let (ready, replaced) = core
-                .reactor
-                .borrow_mut()
-                .poll_ready(self.key, direction, cx);
-            drop(replaced); // outside the reactor borrow
-            if ready.is_pending() {
-                core.note_waiting(|| WaitingOn::Socket {
-                    socket: self.key.number(),
-                    direction: match direction {
-                        Direction::Read => "read",
-                        Direction::Write => "write",
-                    },
-                });
-            }
-            ready.map(Ok)
+            core.source_ready(self.key, direction, cx).map(Ok)
         })
         .unwrap_or_else(|| Poll::Ready(Err(wrong_loop())))
     }
@@ -118,9 +101,7 @@ impl<S: mio::event::Source> IoSource<S> {
     pub(crate) fn clear_readiness(&self, direction: Direction) {
         context::with_current(|core| {
             if core.id == self.shared.loop_id {
-                core.reactor
-                    .borrow_mut()
-                    .clear_readiness(self.key, direction);
+                core.clear_readiness(self.key, direction);
             }
         });
     }
@@ -149,8 +130,7 @@ impl<S: mio::event::Source> Drop for IoSource<S> {
             if core.id != loop_id {
                 return false;
             }
-            let wakers = core.reactor.borrow_mut().deregister(key, &mut source);
-            drop(wakers);
+            core.deregister_source(key, &mut source);
             true
         });
         drop(source); // closes the fd

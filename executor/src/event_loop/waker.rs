@@ -17,18 +17,27 @@
 //! "Its own thread" means: this thread is running *that* loop right now. Loops are numbered, so two
 //! loops on one thread (one after the other, or a second runtime) never take each other's wakes.
 //!
-//! Read next: [`event_loop.rs`](crate::event_loop), where queued ids are polled.
+//! A task's [`TaskWaker`] is also what its `JoinHandle` holds: the one piece of a task that other
+//! threads may see, so it carries what they may ask — the task's number, and whether it has
+//! finished.
+//!
+//! Read next: the layers above the loop: [`time/`](crate::time), then [`io/`](crate::io).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Receiver, Sender};
 use futures_task::ArcWake;
 
-use crate::context;
-use crate::event_loop::Core;
-use crate::reactor::SourceKey;
-use crate::task::TaskId;
+use super::{context, Core};
+use crate::driver::reactor::{Reactor, SourceKey, WAKE_TOKEN};
+use crate::ids::TaskId;
+
+/// Resolves a host name and port to socket addresses, on a helper thread (see
+/// `Builder::resolver`; the default asks the system, as `std::net::ToSocketAddrs` does).
+pub(crate) type Resolver = Arc<dyn Fn(&str, u16) -> io::Result<Vec<SocketAddr>> + Send + Sync>;
 
 /// A request that reaches the loop through its channel, from another thread (or from outside
 /// `block_on`).
@@ -61,9 +70,32 @@ pub(crate) struct Shared {
     pub(crate) blocking_jobs: AtomicUsize,
     /// Set when the loop has shut down: its tasks are all gone.
     pub(crate) closed: AtomicBool,
+    /// Replaces the system's name resolution, when the `Builder` was given one.
+    pub(crate) resolver: Option<Resolver>,
 }
 
 impl Shared {
+    /// The shared part of loop `loop_id`, whose selector is `reactor`, and the receiving end of
+    /// its channel.
+    pub(crate) fn new(
+        loop_id: u64,
+        reactor: &Reactor,
+        resolver: Option<Resolver>,
+    ) -> io::Result<(Shared, Receiver<Message>)> {
+        let poll_waker = mio::Waker::new(reactor.registry(), WAKE_TOKEN)?;
+        let (remote_queue, remote_inbox) = crossbeam_channel::unbounded();
+        let shared = Shared {
+            loop_id,
+            remote_queue,
+            notified: AtomicBool::new(false),
+            poll_waker,
+            blocking_jobs: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            resolver,
+        };
+        Ok((shared, remote_inbox))
+    }
+
     /// Delivers `message` from outside the loop's thread, waking the loop if it sleeps.
     pub(crate) fn send(&self, message: Message) {
         // If the loop is gone the channel is closed: the message has nowhere to go, and dropping
@@ -79,10 +111,47 @@ impl Shared {
     }
 }
 
-/// The shared part of a task's waker: which task, and which loop.
+/// The shared part of a task's waker: which task, and which loop — and, for its `JoinHandle`,
+/// the task's number and whether it has finished.
 pub(crate) struct TaskWaker {
     pub(crate) task: TaskId,
+    /// The task's number, shifted left by one, and in the lowest bit whether it has finished. One
+    /// word, so the whole allocation stays in the same size class as before it carried them
+    /// (48 bytes with its reference counts and malloc's header).
+    progress: AtomicU64,
     pub(crate) shared: Arc<Shared>,
+}
+
+impl TaskWaker {
+    pub(crate) fn new(task: TaskId, number: u64, shared: Arc<Shared>) -> TaskWaker {
+        TaskWaker {
+            task,
+            progress: AtomicU64::new(number << 1),
+            shared,
+        }
+    }
+
+    /// Makes this waker the new task's, when nobody else holds it any more (hence `&mut`).
+    pub(crate) fn reuse(&mut self, task: TaskId, number: u64) {
+        self.task = task;
+        *self.progress.get_mut() = number << 1;
+    }
+
+    /// The task's number (1, 2, 3 … in spawn order).
+    pub(crate) fn number(&self) -> u64 {
+        self.progress.load(Ordering::Relaxed) >> 1
+    }
+
+    /// Whether the task has finished: returned, panicked, or was cancelled. Any thread may ask.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.progress.load(Ordering::Acquire) & 1 == 1
+    }
+
+    /// The loop marks the task finished (only the loop's thread writes, so a plain store does).
+    pub(crate) fn mark_finished(&self) {
+        let number = self.progress.load(Ordering::Relaxed);
+        self.progress.store(number | 1, Ordering::Release);
+    }
 }
 
 impl ArcWake for TaskWaker {

@@ -13,8 +13,8 @@ use std::task::Poll;
 use signal_hook::consts::SIGINT;
 use signal_hook_mio::v1_0::Signals;
 
-use crate::io_source::IoSource;
-use crate::reactor::Direction;
+use super::source::IoSource;
+use crate::driver::reactor::Direction;
 
 /// Waits for Ctrl-C (SIGINT) — for servers that shut down gracefully.
 ///

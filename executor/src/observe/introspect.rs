@@ -1,22 +1,26 @@
-//! Looking inside a running loop — asyncio's `asyncio.all_tasks()` and a task's `repr`.
+//! What a task is waiting on — the `wait_for=` part of an asyncio task's repr, and the records
+//! `asyncio.all_tasks()` returns.
 //!
 //! "Why is my program not finishing?" is the question every async beginner asks. asyncio answers
 //! with `asyncio.all_tasks()` and the `wait_for=` part of a pending task's repr. glassloop answers
-//! with [`all_tasks`]: every live task, its name, its state, and **what it is waiting on** — a
-//! timer and its deadline, a socket, another task, a queue or lock, a helper thread.
+//! with [`all_tasks`](crate::all_tasks): every live task, its name, its state, and **what it is
+//! waiting on** — a timer and its deadline, a socket, another task, a queue or lock, a helper
+//! thread.
 //!
 //! How the loop knows: while a task is polled the loop remembers which one it is; the leaf futures
 //! that return `Pending` (a `Sleep` arming its timer, a socket read finding no data, a `JoinHandle`
-//! whose task is still running, a `Queue::get` on an empty queue) write what they wait on into the
-//! running task's slot. A task's note is cleared each time it is polled again.
+//! whose task is still running, a `Queue::get` on an empty queue) note what they wait on in the
+//! running task's slot. A task's note is cleared each time it is polled again. The note is a
+//! [`Waiting`], 16 bytes, kept in every task's slot; the public [`WaitingOn`] is made from it only
+//! when someone asks.
 //!
-//! `GLASSLOOP_TRACE=dump` prints this list whenever the loop is about to wait a second or more with
-//! nothing to do — or forever, when nothing but another thread could ever wake it.
+//! This file holds the words; the loop fills them in (`event_loop/introspect.rs`), and
+//! `GLASSLOOP_TRACE=dump` prints them (see [`dump.rs`](super::dump)).
+//!
+//! Read next: [`watch.rs`](super::watch), how the loop is watched.
 
 use std::fmt;
 use std::time::Instant;
-
-use crate::context;
 
 /// What a task is waiting on, as far as the loop can tell.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,7 +65,7 @@ pub enum TaskStatus {
     Waiting,
 }
 
-/// One live task, as [`all_tasks`] reports it.
+/// One live task, as [`all_tasks`](crate::all_tasks) reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskInfo {
     /// The task's number: 1, 2, 3 … in spawn order, as the trace numbers them. The main future
@@ -73,34 +77,6 @@ pub struct TaskInfo {
     pub status: TaskStatus,
     /// What it waits on, when it waits.
     pub waiting_on: Option<WaitingOn>,
-}
-
-/// Every task of the running loop that has not finished, with what each waits on — asyncio's
-/// `asyncio.all_tasks()`. The main future comes first, as number 0.
-///
-/// ```
-/// # use glassloop_executor as glassloop;
-/// use std::time::Duration;
-/// use glassloop::{TaskStatus, WaitingOn};
-///
-/// glassloop::run(async {
-///     let napper = glassloop::spawn_named("napper", glassloop::sleep(Duration::from_secs(5)));
-///     glassloop::yield_now().await; // let it start and arm its timer
-///     let tasks = glassloop::all_tasks();
-///     let napper_info = tasks.iter().find(|t| t.name == "napper").unwrap();
-///     assert_eq!(napper_info.status, TaskStatus::Waiting);
-///     assert!(matches!(napper_info.waiting_on, Some(WaitingOn::Timer { .. })));
-///     napper.abort();
-/// });
-/// ```
-///
-/// # Panics
-///
-/// Outside a running loop.
-pub fn all_tasks() -> Vec<TaskInfo> {
-    context::with_current(|core| core.all_tasks()).unwrap_or_else(|| {
-        panic!("glassloop::all_tasks was called outside a running glassloop loop")
-    })
 }
 
 impl fmt::Display for TaskInfo {
@@ -132,24 +108,57 @@ impl fmt::Display for WaitingOn {
     }
 }
 
-/// Notes, for the task being polled on this thread's loop, what it waits on (a no-op outside a
-/// poll). Leaf futures call this as they return `Pending`.
-pub(crate) fn note_waiting(waiting_on: impl FnOnce() -> WaitingOn) {
-    context::with_current(|core| core.note_waiting(waiting_on));
+/// What a task waits on, as its slot keeps it: like [`WaitingOn`], in 16 bytes instead of 24.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    /// A timer, due at this loop time.
+    Timer(Instant),
+    /// A socket, to read (`writing: false`) or to write.
+    Socket { socket: u32, writing: bool },
+    /// The task with this number, to finish.
+    Task(u64),
+    /// A queue, lock, event or semaphore.
+    Primitive(Primitive),
+    /// A `to_thread` job.
+    Thread,
 }
 
-/// Writes the dump: one line per task, timers with their due time relative to `origin`.
-pub(crate) fn render_dump(tasks: &[TaskInfo], now: Instant, origin: Instant, why: &str) -> String {
-    use std::fmt::Write as _;
-    let at = now.saturating_duration_since(origin).as_secs_f64();
-    let mut out = format!("[{at:>8.3}s] dump: {why}; {} task(s) alive:\n", tasks.len());
-    for task in tasks {
-        let _ = write!(out, "             {task}");
-        if let Some(WaitingOn::Timer { deadline }) = &task.waiting_on {
-            let due = deadline.saturating_duration_since(origin).as_secs_f64();
-            let _ = write!(out, " due at {due:.3}s");
+/// The synchronisation primitives a task can wait on (a name fits in a byte; the text it stands
+/// for would take sixteen in every task's slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Primitive {
+    QueueGet,
+    QueuePut,
+    QueueJoin,
+    EventWait,
+    SemaphoreAcquire,
+}
+
+impl Primitive {
+    fn what(self) -> &'static str {
+        match self {
+            Primitive::QueueGet => "Queue.get",
+            Primitive::QueuePut => "Queue.put (the queue is full)",
+            Primitive::QueueJoin => "Queue.join",
+            Primitive::EventWait => "Event.wait",
+            Primitive::SemaphoreAcquire => "Semaphore.acquire (or Lock)",
         }
-        out.push('\n');
     }
-    out
+}
+
+impl From<Waiting> for WaitingOn {
+    fn from(waiting: Waiting) -> WaitingOn {
+        match waiting {
+            Waiting::Timer(deadline) => WaitingOn::Timer { deadline },
+            Waiting::Socket { socket, writing } => WaitingOn::Socket {
+                socket,
+                direction: if writing { "write" } else { "read" },
+            },
+            Waiting::Task(task) => WaitingOn::Task { task },
+            Waiting::Primitive(primitive) => WaitingOn::Primitive {
+                what: primitive.what(),
+            },
+            Waiting::Thread => WaitingOn::Thread,
+        }
+    }
 }

@@ -7,6 +7,10 @@
 //! The clock also converts between instants and the timer wheel's ticks (1 ms each, counted from the
 //! loop's start). Deadlines are rounded **up** to a tick and the current time **down**, so a timer can
 //! fire late by less than a millisecond but never early.
+//!
+//! This file depends on nothing.
+//!
+//! Read next: [`timers.rs`](super::timers), the wheel that counts in these ticks.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};

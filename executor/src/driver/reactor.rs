@@ -17,13 +17,16 @@
 //! write on the same socket. A "read closed" or error event wakes both: whichever side is waiting must
 //! find out.
 //!
-//! Read next: [`net.rs`](crate::net), the sockets built on this.
+//! Read next: the loop, [`event_loop/`](crate::event_loop), which owns this and the timers; then
+//! [`io/`](crate::io), the sockets built on it.
 
 use std::io;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use mio::{Events, Interest, Token};
+
+use crate::store_waker::store_waker;
 
 /// The token of the cross-thread `mio::Waker`; no source ever gets it.
 pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
@@ -86,6 +89,8 @@ pub(crate) struct Reactor {
     sources: Vec<SourceSlot>,
     free: Vec<u32>,
     registered: usize,
+    /// Reused buffer for the wakers a poll collects, with the source each belongs to.
+    woken: Vec<(u32, Waker)>,
 }
 
 impl Reactor {
@@ -97,6 +102,7 @@ impl Reactor {
             sources: Vec::new(),
             free: Vec::new(),
             registered: 0,
+            woken: Vec::new(),
         })
     }
 
@@ -200,10 +206,7 @@ impl Reactor {
         if ready {
             return (Poll::Ready(()), None);
         }
-        match waker {
-            Some(stored) if stored.will_wake(cx.waker()) => (Poll::Pending, None),
-            _ => (Poll::Pending, waker.replace(cx.waker().clone())),
-        }
+        (Poll::Pending, store_waker(waker, cx.waker()))
     }
 
     /// Forgets readiness after an operation returned `WouldBlock`: the next edge will set it again.
@@ -216,18 +219,19 @@ impl Reactor {
         }
     }
 
-    /// Waits for events for at most `timeout` (`None`: until something happens), records readiness
-    /// and pushes the wakers to wake onto `woken` together with the source they belong to.
-    /// Returns whether the cross-thread waker was among the events.
+    /// Waits for events for at most `timeout` (`None`: until something happens) and records
+    /// readiness. Returns the wakers to wake, with the source each belongs to (give the list back
+    /// with [`give_back`](Self::give_back) once they are woken), and whether the cross-thread
+    /// waker was among the events.
     pub(crate) fn poll(
         &mut self,
         timeout: Option<Duration>,
-        woken: &mut Vec<(u32, Waker)>,
-    ) -> io::Result<bool> {
+    ) -> io::Result<(Vec<(u32, Waker)>, bool)> {
+        let mut woken = std::mem::take(&mut self.woken);
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
             // A signal interrupted the wait: just report "nothing happened"; the loop goes round.
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => return Ok(false),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => return Ok((woken, false)),
             Err(error) => return Err(error),
         }
         let mut poked = false;
@@ -262,6 +266,11 @@ impl Reactor {
                 }
             }
         }
-        Ok(poked)
+        Ok((woken, poked))
+    }
+
+    /// Takes back the (emptied) list [`poll`](Self::poll) handed out, for the next poll.
+    pub(crate) fn give_back(&mut self, woken: Vec<(u32, Waker)>) {
+        self.woken = woken;
     }
 }

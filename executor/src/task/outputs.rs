@@ -19,6 +19,8 @@
 //!
 //! (`unsafe` code would put the output in the task's own allocation, as tokio does. Without it,
 //! this is how to keep spawning to one allocation per task.)
+//!
+//! Read next: [`observe/`](crate::observe), the layer that watches the loop.
 
 use std::any::{Any, TypeId};
 
@@ -101,8 +103,12 @@ impl OutputArenas {
         (id, arena)
     }
 
-    /// Stores an output in a free place of its type's arena.
-    pub(crate) fn put<T: 'static>(&mut self, value: T) -> ArenaPlace {
+    /// Files a finished task's output: boxed if zero-sized (which allocates nothing), otherwise in
+    /// a free place of its type's arena.
+    pub(crate) fn put<T: 'static>(&mut self, value: T) -> StoredOutput {
+        if std::mem::size_of::<T>() == 0 {
+            return StoredOutput::Boxed(Box::new(value));
+        }
         let (arena_id, arena) = self.arena::<T>();
         let index = match arena.free.pop() {
             Some(index) => {
@@ -114,27 +120,37 @@ impl OutputArenas {
                 u32::try_from(arena.values.len() - 1).expect("more than 4 billion waiting outputs")
             }
         };
-        ArenaPlace {
+        StoredOutput::InArena(ArenaPlace {
             arena: arena_id,
             index,
-        }
+        })
     }
 
     /// Takes an output out, typed.
-    pub(crate) fn take<T: 'static>(&mut self, place: ArenaPlace) -> Option<T> {
-        let (arena_id, arena) = self.arena::<T>();
-        debug_assert_eq!(
-            arena_id, place.arena,
-            "a JoinHandle's type matches its task's output"
-        );
-        arena.take(place.index)
+    pub(crate) fn take<T: 'static>(&mut self, stored: StoredOutput) -> Option<T> {
+        match stored {
+            StoredOutput::Boxed(output) => output.downcast::<T>().ok().map(|boxed| *boxed),
+            StoredOutput::InArena(place) => {
+                let (arena_id, arena) = self.arena::<T>();
+                debug_assert_eq!(
+                    arena_id, place.arena,
+                    "a JoinHandle's type matches its task's output"
+                );
+                arena.take(place.index)
+            }
+        }
     }
 
-    /// Takes an output out without knowing its type (to drop it).
-    pub(crate) fn take_erased(&mut self, place: ArenaPlace) -> Option<Box<dyn Any>> {
-        self.arenas
-            .get_mut(place.arena as usize)?
-            .1
-            .take_erased(place.index)
+    /// Takes an output out without knowing its type, boxed, so the caller can drop it after
+    /// releasing its borrows (a value's destructor is user code).
+    pub(crate) fn take_erased(&mut self, stored: StoredOutput) -> Option<Box<dyn Any>> {
+        match stored {
+            StoredOutput::Boxed(output) => Some(output),
+            StoredOutput::InArena(place) => self
+                .arenas
+                .get_mut(place.arena as usize)?
+                .1
+                .take_erased(place.index),
+        }
     }
 }

@@ -2,18 +2,18 @@
 //!
 //! asyncio keeps the running loop in a thread-local so that `asyncio.sleep` or `create_task` can find it
 //! without being handed it. glassloop does the same: while `block_on` runs, the loop's [`Core`] sits in
-//! the thread-local `CURRENT`, and free functions such as [`spawn`](crate::spawn) or
+//! the thread-local `CURRENT`, and free functions such as [`spawn`](fn@crate::spawn) or
 //! [`sleep`](crate::sleep) reach it through [`with_current`].
 //!
 //! Every loop that is alive on this thread (running or not) is also listed in `LOOPS`, so that a
 //! `JoinHandle` dropped or aborted between two `block_on` calls still finds its loop.
 //!
-//! Read next: [`event_loop.rs`](crate::event_loop), where a turn of the loop is.
+//! Read next: [`waker.rs`](super::waker).
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use crate::event_loop::Core;
+use super::Core;
 
 thread_local! {
     /// The loop that `block_on` is driving on this thread right now, if any.
@@ -132,4 +132,10 @@ impl Drop for EnterGuard {
             drop(replaced);
         });
     }
+}
+
+/// Notes, for the task being polled on this thread's loop, what it waits on (a no-op outside a
+/// poll). Leaf futures call this as they return `Pending`.
+pub(crate) fn note_waiting(waiting: impl FnOnce() -> crate::observe::Waiting) {
+    with_current(|core| core.note_waiting(waiting));
 }

@@ -1,8 +1,8 @@
 //! The timeline: an ASCII chart of every task's life, drawn when the loop ends — the picture behind
 //! "sync takes 4 s, async takes 2 s".
 //!
-//! asyncio has no such chart; its debug mode only logs slow callbacks. The timeline is built from
-//! the same events as the [trace](crate::trace): it notes, for each task, when it was spawned,
+//! asyncio has no such chart; its debug mode only logs slow callbacks. The timeline is a watcher
+//! of the same events as the [trace](super::trace): it notes, for each task, when it was spawned,
 //! the stretches of time during which it was being polled, and how it ended. When the runtime is
 //! dropped it draws one row per task, time running left to right. This is `sync_vs_async`'s:
 //!
@@ -25,15 +25,15 @@
 //!
 //! Switch it on with `GLASSLOOP_TRACE=timeline` or [`Builder::timeline`](crate::Builder::timeline).
 //!
-//! Read next: [`trace.rs`](crate::trace), where the events come from.
+//! Read next: the loop itself, [`event_loop/`](crate::event_loop), which sends these events.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::task::TaskId;
-use crate::trace::{task_label, Event};
+use super::event::{Event, Seen, Watcher};
+use super::labels::Labels;
+use crate::ids::TaskId;
 
 /// At most this many columns of time: wide enough to see overlaps, narrow enough for a terminal.
 const MAX_COLUMNS: u128 = 70;
@@ -80,7 +80,6 @@ struct Row {
 }
 
 /// What the chart needs to know about each task.
-#[derive(Default)]
 pub(crate) struct Timeline {
     /// In the order the tasks were spawned (the `block_on` future first).
     rows: Vec<Row>,
@@ -89,14 +88,29 @@ pub(crate) struct Timeline {
     virtual_time: bool,
 }
 
+impl Watcher for Timeline {
+    fn record(&mut self, at: Duration, event: &Event, _seen: &mut Seen<'_>) {
+        self.note(at, event);
+    }
+
+    fn finish(&mut self, end: Duration, seen: &mut Seen<'_>) {
+        let chart = self.render(end, seen.labels);
+        let _ = seen.out.write_all(chart.as_bytes());
+    }
+}
+
 impl Timeline {
-    /// Says whether the times are virtual (the chart's title says so).
-    pub(crate) fn set_virtual_time(&mut self, on: bool) {
-        self.virtual_time = on;
+    /// An empty chart; `virtual_time` says whether its times are virtual (the title says so).
+    pub(crate) fn new(virtual_time: bool) -> Timeline {
+        Timeline {
+            rows: Vec::new(),
+            row_of: HashMap::new(),
+            virtual_time,
+        }
     }
 
     /// Notes an event at time `at` since the loop started.
-    pub(crate) fn record(&mut self, at: Duration, event: &Event) {
+    fn note(&mut self, at: Duration, event: &Event) {
         match event {
             Event::Spawned { task, .. } => self.start_row(*task, at),
             Event::BlockOn => match self.row_of.get(&TaskId::MAIN) {
@@ -158,7 +172,7 @@ impl Timeline {
     }
 
     /// The chart, for a loop that ran from 0 to `end`. `labels` are the trace's task labels.
-    pub(crate) fn render(&self, end: Duration, labels: &HashMap<TaskId, Arc<str>>) -> String {
+    fn render(&self, end: Duration, labels: &Labels) -> String {
         let end_ms = end.as_millis();
         // The smallest round column width that fits the whole run in MAX_COLUMNS columns.
         let step_ms = STEPS_MS
@@ -187,8 +201,7 @@ impl Timeline {
             .iter()
             .take(MAX_ROWS)
             .map(|row| {
-                let mut label = String::new();
-                task_label(&mut label, row.task, labels);
+                let mut label = labels.get(row.task).to_owned();
                 if label.chars().count() > MAX_LABEL {
                     label = label.chars().take(MAX_LABEL - 1).collect::<String>() + "…";
                 }
@@ -302,14 +315,18 @@ mod tests {
         }
     }
 
-    /// Labels `a` and `b` for tasks 0 and 1 (the tracer makes these from names and numbers).
-    fn labels() -> HashMap<TaskId, Arc<str>> {
-        HashMap::from([(task(0), Arc::from("a")), (task(1), Arc::from("b"))])
+    /// Labels `task 1 'a'` and `task 2 'b'` for tasks 0 and 1, as the watch makes them.
+    fn labels() -> Labels {
+        let mut labels = Labels::default();
+        labels.spawned(task(0), 1, Some("a"), Location::caller());
+        labels.spawned(task(1), 2, Some("b"), Location::caller());
+        labels
     }
 
     fn spawned(index: u32) -> Event {
         Event::Spawned {
             task: task(index),
+            number: u64::from(index) + 1,
             name: None,
             location: Location::caller(),
         }
@@ -318,43 +335,46 @@ mod tests {
     #[test]
     fn a_blocking_task_is_running_while_the_other_waits() {
         let s = Duration::from_secs;
-        let mut timeline = Timeline::default();
-        timeline.record(s(0), &spawned(0));
-        timeline.record(s(0), &spawned(1));
+        let mut timeline = Timeline::new(false);
+        timeline.note(s(0), &spawned(0));
+        timeline.note(s(0), &spawned(1));
         // Task 0 holds the loop from 0 s to 2 s; task 1 gets it from 2 s to 4 s.
-        timeline.record(s(0), &Event::Polled { task: task(0) });
-        timeline.record(s(2), &Event::Ready { task: task(0) });
-        timeline.record(s(2), &Event::Polled { task: task(1) });
-        timeline.record(s(4), &Event::Ready { task: task(1) });
+        timeline.note(s(0), &Event::Polled { task: task(0) });
+        timeline.note(s(2), &Event::Ready { task: task(0) });
+        timeline.note(s(2), &Event::Polled { task: task(1) });
+        timeline.note(s(4), &Event::Ready { task: task(1) });
         let chart = timeline.render(s(4), &labels());
         let rows: Vec<&str> = chart.lines().skip(5).collect();
-        // Labels are padded to the width of "time" plus three spaces.
-        assert_eq!(rows[0], "a      S###################D");
-        assert_eq!(rows[1], "b      S-------------------####################D");
+        // Labels are padded to the widest label plus three spaces.
+        assert_eq!(rows[0], "task 1 'a'   S###################D");
+        assert_eq!(
+            rows[1],
+            "task 2 'b'   S-------------------####################D"
+        );
         assert!(chart.contains("one column = 100 ms"), "{chart}");
     }
 
     #[test]
     fn waiting_tasks_overlap_and_brief_polls_show_as_bars() {
         let ms = Duration::from_millis;
-        let mut timeline = Timeline::default();
-        timeline.record(ms(0), &spawned(0));
-        timeline.record(ms(0), &Event::Polled { task: task(0) });
-        timeline.record(ms(0), &Event::Pending { task: task(0) });
-        timeline.record(ms(500), &Event::Polled { task: task(0) });
-        timeline.record(ms(500), &Event::Pending { task: task(0) });
-        timeline.record(ms(1000), &Event::Aborted { task: task(0) });
-        timeline.record(ms(200), &spawned(1));
+        let mut timeline = Timeline::new(false);
+        timeline.note(ms(0), &spawned(0));
+        timeline.note(ms(0), &Event::Polled { task: task(0) });
+        timeline.note(ms(0), &Event::Pending { task: task(0) });
+        timeline.note(ms(500), &Event::Polled { task: task(0) });
+        timeline.note(ms(500), &Event::Pending { task: task(0) });
+        timeline.note(ms(1000), &Event::Aborted { task: task(0) });
+        timeline.note(ms(200), &spawned(1));
         let chart = timeline.render(ms(1000), &labels());
         let rows: Vec<&str> = chart.lines().skip(5).collect();
         // 20 ms columns: a bar at 500 ms (column 25), cancelled at column 50; task 1 never ends.
         assert_eq!(
             rows[0],
-            format!("a      S{}|{}C", "-".repeat(24), "-".repeat(24))
+            format!("task 1 'a'   S{}|{}C", "-".repeat(24), "-".repeat(24))
         );
         assert_eq!(
             rows[1],
-            format!("b      {}S{}", " ".repeat(10), "-".repeat(40))
+            format!("task 2 'b'   {}S{}", " ".repeat(10), "-".repeat(40))
         );
     }
 

@@ -4,12 +4,14 @@
 //! numbers. Run on the loop's thread it would freeze every task. `to_thread` sends it to a small pool
 //! of helper threads instead and gives back a [`JoinHandle`]; when the job finishes, its thread wakes
 //! the waiting task **through the cross-thread road** (the channel and the `mio::Waker`, see
-//! [waker.rs](crate::waker)) — exactly how asyncio's `to_thread` finishes with
+//! [waker.rs](crate::event_loop::waker)) — exactly how asyncio's `to_thread` finishes with
 //! `call_soon_threadsafe`.
 //!
 //! The pool is shared by every loop in the process. Threads are started on demand, up to
 //! [`MAX_THREADS`], and an idle thread exits after [`IDLE_TIMEOUT`], so a program that calls
 //! `to_thread` once does not keep a crowd of threads around.
+//!
+//! Read next: [`fs.rs`](super::fs), files through this pool.
 
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -22,15 +24,17 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use crate::context;
-use crate::join::JoinHandle;
+use crate::event_loop::context;
+use crate::observe::Waiting;
+use crate::spawn::{spawn_named, JoinHandle};
+use crate::store_waker::store_waker;
 
 /// The most threads the pool runs at once (asyncio's default executor allows `min(32, cpus + 4)`;
 /// blocking work mostly waits, so more is fine).
-pub const MAX_THREADS: usize = 64;
+pub(crate) const MAX_THREADS: usize = 64;
 
 /// How long an idle pool thread waits for work before it exits.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs the blocking function `f` on a helper thread and returns a handle to await its result —
 /// asyncio's `await asyncio.to_thread(f)`.
@@ -62,7 +66,7 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let Some(shared) = context::with_current(|core| core.shared.clone()) else {
+    let Some(shared) = context::with_current(|core| core.shared().clone()) else {
         panic!(
             "glassloop::to_thread was called outside a running glassloop loop. Call it from async \
              code inside glassloop::run(...) or Runtime::block_on(...)."
@@ -73,7 +77,7 @@ where
         waker: None,
     }));
     // Counted before the job starts, so virtual time cannot jump past it (see `park` in
-    // event_loop.rs): the job's completion is an event the loop must wait for.
+    // event_loop/mod.rs): the job's completion is an event the loop must wait for.
     shared.blocking_jobs.fetch_add(1, Ordering::AcqRel);
     let job = Job {
         run: Box::new({
@@ -93,7 +97,7 @@ where
         }),
     };
     pool().submit(job);
-    crate::spawn_named("to_thread", WaitForJob { slot })
+    spawn_named("to_thread", WaitForJob { slot })
 }
 
 /// Where a job leaves its result, and who to wake.
@@ -120,11 +124,10 @@ impl<T> Future for WaitForJob<T> {
                 resume_unwind(payload)
             }
             None => {
-                crate::introspect::note_waiting(|| crate::WaitingOn::Thread);
-                match &slot.waker {
-                    Some(waker) if waker.will_wake(cx.waker()) => {}
-                    _ => slot.waker = Some(cx.waker().clone()),
-                }
+                context::note_waiting(|| Waiting::Thread);
+                let replaced = store_waker(&mut slot.waker, cx.waker());
+                drop(slot);
+                drop(replaced);
                 Poll::Pending
             }
         }

@@ -10,10 +10,10 @@
 //! can be handed to libraries such as hyper. It reaches the wheel through the running loop.
 //!
 //! This module is public as `glassloop::time` (its main items are also at the crate root), with
-//! [`interval`] for repeating ticks and [`advance`] for stepping virtual time by hand.
+//! [`interval`](fn@interval) for repeating ticks and [`advance`] for stepping virtual time by hand.
 //!
-//! Read next: [`timeout.rs`](crate::timeout), built on this, and the wheel itself in the
-//! `glassloop-timer` crate.
+//! Read next: [`timeout.rs`](mod@timeout), built on this; [`interval.rs`](mod@interval); and the wheel
+//! itself, in `driver/timers.rs` and the `glassloop-timer` crate.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,14 +22,15 @@ use std::time::{Duration, Instant};
 
 use glassloop_timer::TimerKey;
 
-use crate::clock::deadline_after;
-use crate::context;
+use crate::driver::clock::deadline_after;
+use crate::event_loop::context;
 use crate::event_loop::Core;
-use crate::introspect::WaitingOn;
-use crate::trace::Event;
+use crate::observe::Waiting;
 
 mod interval;
+mod timeout;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
+pub use timeout::{timeout, Elapsed};
 
 /// The loop's current time — asyncio's `loop.time()`.
 ///
@@ -125,14 +126,8 @@ impl Sleep {
             return; // not armed: the next poll arms it at the new deadline
         };
         context::with_current(|core| {
-            if core.id != loop_id {
-                return;
-            }
-            let tick = core.clock.deadline_tick(deadline);
-            let mut wheel = core.timer_wheel.borrow_mut();
-            if let Some(waker) = wheel.cancel(key) {
-                let key = wheel.insert(tick, waker);
-                self.timer = Some((loop_id, key));
+            if core.id == loop_id {
+                self.timer = core.reset_timer(key, deadline).map(|key| (loop_id, key));
             }
         });
     }
@@ -147,30 +142,14 @@ impl Sleep {
     fn disarm(&mut self, core: &Core) {
         if let Some((loop_id, key)) = self.timer.take() {
             if loop_id == core.id {
-                let waker = core.timer_wheel.borrow_mut().cancel(key);
-                if waker.is_some() {
-                    // It was still waiting: this is a cancellation, not the tidy-up after firing.
-                    core.trace(|| Event::TimerCancelled {
-                        by: core.wake_cause(),
-                    });
-                }
-                drop(waker); // after the borrow ends: dropping a waker can run code
+                core.cancel_timer(key);
             }
         }
     }
 
     fn arm(&mut self, core: &Core, cx: &mut Context<'_>) {
-        let tick = core.clock.deadline_tick(self.deadline);
-        let key = core
-            .timer_wheel
-            .borrow_mut()
-            .insert(tick, cx.waker().clone());
+        let key = core.arm_timer(self.deadline, cx.waker().clone());
         self.timer = Some((core.id, key));
-        core.trace(|| Event::TimerArmed {
-            deadline: self.deadline,
-            position: core.timer_wheel.borrow().position(key),
-            by: core.wake_cause(),
-        });
     }
 }
 
@@ -182,36 +161,24 @@ impl Future for Sleep {
         context::with_current(|core| {
             // The latest clock reading is enough to tell: the timer fires only once the loop has
             // read a time past the deadline (see `Clock::last_read`).
-            if core.clock.last_read() >= this.deadline {
+            if core.last_read() >= this.deadline {
                 this.disarm(core);
                 return Poll::Ready(());
             }
             match this.timer {
+                // Already armed: make sure the stored waker wakes whoever polls us now (gather
+                // gives each child its own waker, and futures move between tasks).
                 Some((loop_id, key)) if loop_id == core.id => {
-                    // Already armed: make sure the stored waker wakes whoever polls us now (gather
-                    // gives each child its own waker, and futures move between tasks).
-                    let mut wheel = core.timer_wheel.borrow_mut();
-                    match wheel.get_mut(key) {
-                        Some(stored) if stored.will_wake(cx.waker()) => {}
-                        Some(stored) => {
-                            let old = std::mem::replace(stored, cx.waker().clone());
-                            drop(wheel);
-                            drop(old);
-                        }
+                    if !core.refresh_timer(key, cx.waker()) {
                         // Fired but the deadline is still ahead: only possible if the clock went
                         // backwards under us. Arm again rather than sleep forever.
-                        None => {
-                            drop(wheel);
-                            this.arm(core, cx);
-                        }
+                        this.arm(core, cx);
                     }
                 }
                 // First poll, or polled by a different loop than before: arm in this one.
                 _ => this.arm(core, cx),
             }
-            core.note_waiting(|| WaitingOn::Timer {
-                deadline: this.deadline,
-            });
+            core.note_waiting(|| Waiting::Timer(this.deadline));
             Poll::Pending
         })
         .unwrap_or_else(|| {
@@ -249,18 +216,9 @@ impl Drop for Sleep {
 /// });
 /// ```
 pub fn blocking_sleep(duration: Duration) {
-    let moved = context::with_current(|core| {
-        if !core.clock.is_virtual() {
-            return false;
-        }
-        let from = core.now();
-        core.trace(|| Event::Blocked { duration });
-        core.clock.advance_to(deadline_after(from, duration));
-        true
-    });
+    // Said before the sleep: the trace line marks when the blocking began.
+    let moved = context::with_current(|core| core.block_for(duration));
     if moved != Some(true) {
-        // Traced before the sleep, as on virtual time: the line marks when the blocking began.
-        context::with_current(|core| core.trace(|| Event::Blocked { duration }));
         std::thread::sleep(duration);
     }
 }
@@ -286,13 +244,7 @@ pub fn blocking_sleep(duration: Duration) {
 /// Outside a loop, or on a loop without virtual time (real time cannot be stepped): build the
 /// runtime with `Runtime::builder().virtual_time(true)`.
 pub async fn advance(duration: Duration) {
-    let moved = context::with_current(|core| {
-        if !core.clock.is_virtual() {
-            return false;
-        }
-        core.clock.advance_to(deadline_after(core.now(), duration));
-        true
-    });
+    let moved = context::with_current(|core| core.advance_clock(duration));
     if moved != Some(true) {
         panic!(
             "glassloop::time::advance needs a loop with virtual time: build it with \

@@ -8,7 +8,7 @@
 use std::io;
 use std::path::Path;
 
-use crate::blocking::to_thread;
+use super::blocking::to_thread;
 
 /// Reads a whole file into bytes, on a helper thread.
 ///

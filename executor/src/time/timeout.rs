@@ -11,8 +11,8 @@ use std::pin::{pin, Pin};
 use std::task::Poll;
 use std::time::Duration;
 
-use crate::clock::deadline_after;
-use crate::time::{now, sleep_until};
+use super::{now, sleep_until};
+use crate::driver::clock::deadline_after;
 
 /// Runs `future` for at most `duration` — asyncio's `asyncio.wait_for`.
 ///

@@ -1,0 +1,108 @@
+//! The loop's timers — asyncio's `loop._scheduled` heap and `call_at`, as a timer wheel on the
+//! loop's clock.
+//!
+//! The wheel itself is the `glassloop-timer` crate: a pure data structure counting in ticks.
+//! [`Timers`] puts it together with the [`Clock`]: a deadline becomes a tick (rounded up, so
+//! nothing fires early), the payload of each timer is the waker of whoever sleeps, and firing
+//! collects the wakers of every timer that is due, for the loop to wake with no borrow held.
+//!
+//! Read next: [`reactor.rs`](super::reactor), the other thing the loop waits on.
+
+use std::cell::RefCell;
+use std::task::Waker;
+use std::time::Instant;
+
+use glassloop_timer::{Position, TimerKey, TimerWheel};
+
+use super::clock::Clock;
+use crate::store_waker::store_waker;
+
+/// The clock and the wheel of armed timers.
+pub(crate) struct Timers {
+    pub(crate) clock: Clock,
+    /// Every armed timer; the payload is the waker to call when it fires (an `Option` only so that
+    /// [`store_waker`] can refresh it in place; an armed timer always has one).
+    wheel: RefCell<TimerWheel<Option<Waker>>>,
+    /// Reused buffer for the wakers of fired timers.
+    fired: RefCell<Vec<Option<Waker>>>,
+}
+
+impl Timers {
+    pub(crate) fn new(virtual_time: bool) -> Timers {
+        Timers {
+            clock: Clock::new(virtual_time),
+            wheel: RefCell::new(TimerWheel::new()),
+            fired: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Arms a timer that wakes `waker` at `deadline`; returns its key and where in the wheel it
+    /// went.
+    pub(crate) fn arm(&self, deadline: Instant, waker: Waker) -> (TimerKey, Option<Position>) {
+        let tick = self.clock.deadline_tick(deadline);
+        let mut wheel = self.wheel.borrow_mut();
+        let key = wheel.insert(tick, Some(waker));
+        (key, wheel.position(key))
+    }
+
+    /// Moves an armed timer to `deadline`, keeping its waker. `None` if it is no longer armed.
+    pub(crate) fn reset(&self, key: TimerKey, deadline: Instant) -> Option<TimerKey> {
+        let tick = self.clock.deadline_tick(deadline);
+        let mut wheel = self.wheel.borrow_mut();
+        let waker = wheel.cancel(key)?;
+        Some(wheel.insert(tick, waker))
+    }
+
+    /// Takes a timer out of the wheel; its waker comes back if it was still armed (for the caller
+    /// to drop with no borrow held). A stale key cancels nothing: the wheel checks generations.
+    pub(crate) fn cancel(&self, key: TimerKey) -> Option<Waker> {
+        self.wheel.borrow_mut().cancel(key).flatten()
+    }
+
+    /// Makes an armed timer wake `waker`. `Err` if the timer is no longer armed; `Ok` with the
+    /// waker it replaced, if any.
+    pub(crate) fn refresh(&self, key: TimerKey, waker: &Waker) -> Result<Option<Waker>, ()> {
+        let mut wheel = self.wheel.borrow_mut();
+        let stored = wheel.get_mut(key).ok_or(())?;
+        Ok(store_waker(stored, waker))
+    }
+
+    /// The wakers of every timer due now, or `None` if no slot of the wheel came due (then the
+    /// clock is not even read when no timer is armed). Give the buffer back with
+    /// [`give_back`](Self::give_back). An empty list means a coarse slot came due whose timers
+    /// are not due yet: they moved down to a finer level.
+    pub(crate) fn take_due(&self) -> Option<Vec<Option<Waker>>> {
+        if self.wheel.borrow().is_empty() {
+            return None;
+        }
+        let now_tick = self.clock.current_tick(self.clock.now());
+        let mut wheel = self.wheel.borrow_mut();
+        if wheel.next_expiration().is_none_or(|due| due > now_tick) {
+            return None;
+        }
+        let mut fired = std::mem::take(&mut *self.fired.borrow_mut());
+        wheel.advance_to(now_tick, &mut fired);
+        Some(fired)
+    }
+
+    /// Returns the (emptied) buffer of fired wakers, for the next turn.
+    pub(crate) fn give_back(&self, fired: Vec<Option<Waker>>) {
+        *self.fired.borrow_mut() = fired;
+    }
+
+    /// When the next slot of the wheel comes due (a lower bound on the next timer's deadline).
+    pub(crate) fn next_due(&self) -> Option<Instant> {
+        let tick = self.wheel.borrow().next_expiration()?;
+        Some(self.clock.tick_instant(tick))
+    }
+
+    /// How many timers are armed.
+    pub(crate) fn armed(&self) -> usize {
+        self.wheel.borrow().len()
+    }
+
+    /// Empties the wheel (at shutdown), handing back its wakers to drop with no borrow held.
+    pub(crate) fn take_all(&self) -> TimerWheel<Option<Waker>> {
+        std::mem::take(&mut *self.wheel.borrow_mut())
+    }
+}

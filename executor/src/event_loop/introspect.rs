@@ -1,0 +1,113 @@
+//! Looking inside a running loop — asyncio's `asyncio.all_tasks()`, and the loop's counters.
+//!
+//! The records themselves ([`TaskInfo`], [`WaitingOn`](crate::WaitingOn)) are words of the
+//! observation layer, `observe/introspect.rs`; here the loop fills them in from its table. The same
+//! view is what the watchers see of the loop ([`LoopView`]): the dump prints it.
+//!
+//! Read next: [`shutdown.rs`](super::shutdown).
+
+use super::context;
+use super::Core;
+use crate::ids::{TaskId, MAIN_NUMBER};
+use crate::observe::{task_name, LoopView, TaskInfo, TaskStatus};
+use crate::task::TaskState;
+
+/// Everything a `Runtime` can report about itself (see [`Runtime::stats`](crate::Runtime::stats)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Tasks spawned and not yet freed (a finished task whose `JoinHandle` is alive still counts).
+    pub live_tasks: usize,
+    /// Timers armed in the wheel.
+    pub armed_timers: usize,
+    /// I/O sources registered with the reactor.
+    pub registered_sources: usize,
+    /// Tasks polled since the loop was created.
+    pub polls: u64,
+}
+
+/// Every task of the running loop that has not finished, with what each waits on — asyncio's
+/// `asyncio.all_tasks()`. The main future comes first, as number 0.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use std::time::Duration;
+/// use glassloop::{TaskStatus, WaitingOn};
+///
+/// glassloop::run(async {
+///     let napper = glassloop::spawn_named("napper", glassloop::sleep(Duration::from_secs(5)));
+///     glassloop::yield_now().await; // let it start and arm its timer
+///     let tasks = glassloop::all_tasks();
+///     let napper_info = tasks.iter().find(|t| t.name == "napper").unwrap();
+///     assert_eq!(napper_info.number, 1);
+///     assert_eq!(napper_info.status, TaskStatus::Waiting);
+///     assert!(matches!(napper_info.waiting_on, Some(WaitingOn::Timer { .. })));
+///     napper.abort();
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Outside a running loop.
+pub fn all_tasks() -> Vec<TaskInfo> {
+    context::with_current(|core| core.tasks()).unwrap_or_else(|| {
+        panic!("glassloop::all_tasks was called outside a running glassloop loop")
+    })
+}
+
+impl LoopView for Core {
+    fn tasks(&self) -> Vec<TaskInfo> {
+        let running = self.watch.running();
+        let main = TaskInfo {
+            number: MAIN_NUMBER,
+            name: "main()".to_owned(),
+            status: if running == Some(TaskId::MAIN) {
+                TaskStatus::Running
+            } else if self.main_woken.get() {
+                TaskStatus::Ready
+            } else {
+                TaskStatus::Waiting
+            },
+            waiting_on: self.watch.main_waiting().map(Into::into),
+        };
+        let table = self.tasks.borrow();
+        let mut live: Vec<TaskInfo> = table
+            .iter()
+            .filter(|(_, slot)| slot.state != TaskState::Done)
+            .filter_map(|(id, _)| self.task_in(&table, id))
+            .collect();
+        live.sort_by_key(|info| info.number);
+        live.insert(0, main);
+        live
+    }
+
+    fn task(&self, task: TaskId) -> Option<TaskInfo> {
+        self.task_in(&self.tasks.borrow(), task)
+    }
+}
+
+impl Core {
+    /// One task of `table`, as `all_tasks` shows it.
+    fn task_in(&self, table: &super::Tasks, id: TaskId) -> Option<TaskInfo> {
+        let slot = table.get(id)?;
+        Some(TaskInfo {
+            number: slot.number,
+            name: task_name(table.name(id), slot.location),
+            status: match slot.state {
+                TaskState::Scheduled => TaskStatus::Ready,
+                TaskState::Running | TaskState::Notified => TaskStatus::Running,
+                _ => TaskStatus::Waiting,
+            },
+            waiting_on: slot.waiting.map(Into::into),
+        })
+    }
+
+    /// Counters for tests and the curious.
+    pub(crate) fn stats(&self) -> Stats {
+        Stats {
+            live_tasks: self.tasks.borrow().live(),
+            armed_timers: self.timers.armed(),
+            registered_sources: self.reactor.borrow().registered(),
+            polls: self.polls.get(),
+        }
+    }
+}
