@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use glassloop::{JoinHandle, Runtime};
-use support::DropCounter;
+use support::{panic_text, DropCounter};
 
 #[test]
 fn run_returns_the_output() {
@@ -576,4 +576,117 @@ fn futures_that_are_not_unpin_work_everywhere() {
     });
     assert_eq!(out, 3 + 6 + 3 + 3 + 1);
     let _ = |f: Pin<&mut dyn Future<Output = ()>>, cx: &mut Context<'_>| f.poll(cx);
+}
+
+#[test]
+fn is_finished_answers_from_any_thread() {
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        let gate = glassloop::sync::Event::new();
+        let waiter = glassloop::spawn({
+            let gate = gate.clone();
+            async move { gate.wait().await }
+        });
+        glassloop::yield_now().await;
+        // Asked on a helper thread while the task waits, then once it has finished.
+        let ask = |handle: JoinHandle<()>| {
+            glassloop::to_thread(move || {
+                let finished = handle.is_finished();
+                (handle, finished)
+            })
+        };
+        let (waiter, finished) = ask(waiter).await.unwrap();
+        assert!(!finished, "the task is still waiting");
+        gate.set();
+        glassloop::yield_now().await;
+        let (waiter, finished) = ask(waiter).await.unwrap();
+        assert!(finished, "the task has finished");
+        waiter.await.unwrap();
+    });
+    // A handle whose loop has shut down has finished too (the runtime cancelled its task).
+    let pending = rt.spawn(std::future::pending::<()>());
+    drop(rt);
+    assert!(std::thread::spawn(move || pending.is_finished())
+        .join()
+        .unwrap());
+}
+
+/// Polls the future `make` makes to completion, then once more, and returns the second poll's
+/// panic message.
+fn poll_twice<F: Future + Unpin>(make: impl FnOnce() -> F) -> String {
+    glassloop::run(async move {
+        let mut future = make();
+        (&mut future).await;
+        let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let waker = futures_task::noop_waker();
+            let _ = Pin::new(&mut future).poll(&mut Context::from_waker(&waker));
+        }));
+        panic_text(again.expect_err("a second poll of a one-shot future panics"))
+    })
+}
+
+#[test]
+fn one_shot_futures_panic_when_polled_again_and_level_like_ones_stay_ready() {
+    let message = poll_twice(|| glassloop::spawn(async { 1 }));
+    assert!(message.contains("JoinHandle was polled again"), "{message}");
+    let message = poll_twice(|| glassloop::gather([1, 2].map(|n| async move { n })));
+    assert!(message.contains("gather was polled again"), "{message}");
+    let message = poll_twice(|| glassloop::try_gather([async { Ok::<_, ()>(1) }]));
+    assert!(message.contains("gather was polled again"), "{message}");
+    let message = poll_twice(|| Box::pin(glassloop::timeout(Duration::from_secs(1), async {})));
+    assert!(message.contains("resumed after completion"), "{message}");
+    glassloop::run(async {
+        let queue = glassloop::sync::Queue::unbounded();
+        let mut put = queue.put(1);
+        (&mut put).await;
+        let mut get = queue.get();
+        assert_eq!((&mut get).await, 1);
+        queue.put_nowait(2).unwrap();
+        let waker = futures_task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        for (what, again) in [
+            (
+                "Queue::put",
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let _ = Pin::new(&mut put).poll(&mut cx);
+                })),
+            ),
+            (
+                "Queue::get",
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let _ = Pin::new(&mut get).poll(&mut cx);
+                })),
+            ),
+        ] {
+            let message = panic_text(again.expect_err("one-shot"));
+            assert!(message.contains(what), "{message}");
+        }
+        // The second item was not taken by the second poll.
+        assert_eq!(queue.len(), 1);
+        let semaphore = glassloop::sync::Semaphore::new(2);
+        let mut acquire = semaphore.acquire();
+        let permit = (&mut acquire).await;
+        let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = Pin::new(&mut acquire).poll(&mut cx);
+        }));
+        assert!(panic_text(again.unwrap_err()).contains("Semaphore::acquire"));
+        assert_eq!(
+            semaphore.available_permits(),
+            1,
+            "no second permit was taken"
+        );
+        drop(permit);
+        // Level-like: a finished Sleep, a set Event's wait and a yield stay ready.
+        let mut nap = glassloop::sleep(Duration::from_millis(1));
+        (&mut nap).await;
+        assert!(Pin::new(&mut nap).poll(&mut cx).is_ready());
+        let event = glassloop::sync::Event::new();
+        event.set();
+        let mut wait = event.wait();
+        (&mut wait).await;
+        assert!(Pin::new(&mut wait).poll(&mut cx).is_ready());
+        let mut yielded = glassloop::yield_now();
+        (&mut yielded).await;
+        assert!(Pin::new(&mut yielded).poll(&mut cx).is_ready());
+    });
 }

@@ -309,3 +309,105 @@ fn fs_round_trip_and_errors() {
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
     });
 }
+
+/// A runtime whose name lookups take `delay` (on their helper thread) and say `host` is
+/// 127.0.0.1; any other name is unknown. It counts the lookups.
+fn slow_resolver(
+    delay: Duration,
+    lookups: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> Runtime {
+    Runtime::builder()
+        .resolver(move |host, port| {
+            lookups.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(delay);
+            match host {
+                "db.test" => Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))]),
+                _ => Err(io::Error::new(io::ErrorKind::NotFound, "unknown host")),
+            }
+        })
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_slow_name_lookup_does_not_stop_a_ticking_task() {
+    let lookups = Default::default();
+    let rt = slow_resolver(Duration::from_millis(200), std::sync::Arc::clone(&lookups));
+    let (ticks, connected) = rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let ticks = std::rc::Rc::new(std::cell::Cell::new(0u32));
+        let counter = glassloop::spawn({
+            let ticks = ticks.clone();
+            async move {
+                let mut every = glassloop::time::interval(Duration::from_millis(10));
+                loop {
+                    every.tick().await;
+                    ticks.set(ticks.get() + 1);
+                }
+            }
+        });
+        let started = Instant::now();
+        let stream = TcpStream::connect(("db.test", port)).await.unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        counter.abort();
+        (ticks.get(), stream.peer_addr().unwrap().port() == port)
+    });
+    assert!(connected);
+    // 200 ms of lookup at 10 ms a tick: about 20 ticks. A lookup on the loop's thread would
+    // have allowed none; a generous bound keeps a busy machine from failing the test.
+    assert!(
+        ticks >= 5,
+        "only {ticks} ticks while the name was looked up"
+    );
+    assert_eq!(lookups.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
+fn ip_addresses_connect_without_a_lookup() {
+    let lookups = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let rt = slow_resolver(Duration::ZERO, lookups.clone());
+    rt.block_on(async {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let port = addr.port();
+        TcpStream::connect(addr).await.unwrap();
+        TcpStream::connect(&addr).await.unwrap();
+        TcpStream::connect(format!("127.0.0.1:{port}"))
+            .await
+            .unwrap();
+        TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        TcpStream::connect((std::net::Ipv4Addr::LOCALHOST, port))
+            .await
+            .unwrap();
+        TcpStream::connect(&[addr][..]).await.unwrap();
+        // A name goes through the resolver, and its error comes back as it was.
+        let error = TcpStream::connect("nowhere.test:80").await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::NotFound);
+    });
+    assert_eq!(lookups.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
+fn localhost_resolves_with_the_system_resolver() {
+    glassloop::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = glassloop::spawn(async move { listener.accept().await.map(|_| ()) });
+        let stream = TcpStream::connect(format!("localhost:{port}"))
+            .await
+            .unwrap();
+        assert!(stream.peer_addr().unwrap().ip().is_loopback());
+        accepted.await.unwrap().unwrap();
+    });
+}
+
+#[test]
+fn a_malformed_address_is_a_clear_error() {
+    glassloop::run(async {
+        for bad in ["localhost", "localhost:http", "127.0.0.1:99999"] {
+            let error = TcpStream::connect(bad).await.unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{bad}: {error}");
+        }
+    });
+}

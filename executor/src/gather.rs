@@ -54,7 +54,7 @@ where
     I::Item: Future,
 {
     let children = Children::new(futures);
-    let outputs = (0..children.remaining).map(|_| None).collect();
+    let outputs = Some((0..children.remaining).map(|_| None).collect());
     Gather { children, outputs }
 }
 
@@ -84,23 +84,29 @@ where
     I::Item: Future<Output = Result<T, E>>,
 {
     let children = Children::new(futures);
-    let outputs = (0..children.remaining).map(|_| None).collect();
+    let outputs = Some((0..children.remaining).map(|_| None).collect());
     TryGather { children, outputs }
 }
 
-/// The future returned by [`gather`].
+/// The future returned by [`gather`]. It is one-shot: polling it again after it returned its
+/// outputs panics.
 #[must_use = "gather does nothing unless awaited"]
 pub struct Gather<F: Future> {
     children: Children<F>,
-    outputs: Vec<Option<F::Output>>,
+    /// Each child's output, in input order, as they finish; `None` once handed out.
+    outputs: Option<Vec<Option<F::Output>>>,
 }
 
-/// The future returned by [`try_gather`].
+/// The future returned by [`try_gather`]. It is one-shot: polling it again after it returned
+/// panics.
 #[must_use = "try_gather does nothing unless awaited"]
 pub struct TryGather<F: Future> {
     children: Children<F>,
-    outputs: Vec<Option<F::Output>>,
+    outputs: Option<Vec<Option<F::Output>>>,
 }
+
+const POLLED_AGAIN: &str =
+    "a gather was polled again after it completed; it yields its outputs once, so await it once";
 
 // The children are boxed and the outputs are never pinned, so moving a gather is fine whatever the
 // children are.
@@ -112,7 +118,7 @@ impl<F: Future> Future for Gather<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<F::Output>> {
         let this = &mut *self;
-        let outputs = &mut this.outputs;
+        let outputs = this.outputs.as_mut().expect(POLLED_AGAIN);
         this.children.poll_woken(cx, |index, output| {
             outputs[index] = Some(output);
             ControlFlow::Continue(())
@@ -120,7 +126,7 @@ impl<F: Future> Future for Gather<F> {
         if this.children.remaining > 0 {
             return Poll::Pending;
         }
-        let outputs = std::mem::take(&mut this.outputs);
+        let outputs = this.outputs.take().expect(POLLED_AGAIN);
         Poll::Ready(
             outputs
                 .into_iter()
@@ -138,7 +144,7 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Vec<T>, E>> {
         let this = &mut *self;
-        let outputs = &mut this.outputs;
+        let outputs = this.outputs.as_mut().expect(POLLED_AGAIN);
         let mut failure = None;
         this.children.poll_woken(cx, |index, output| match output {
             Ok(value) => {
@@ -153,12 +159,13 @@ where
         if let Some(error) = failure {
             // Drop the children still running *now*, not when the TryGather itself is dropped.
             this.children.drop_all();
+            this.outputs = None;
             return Poll::Ready(Err(error));
         }
         if this.children.remaining > 0 {
             return Poll::Pending;
         }
-        let outputs = std::mem::take(&mut this.outputs);
+        let outputs = this.outputs.take().expect(POLLED_AGAIN);
         Poll::Ready(Ok(outputs
             .into_iter()
             .map(|o| match o {

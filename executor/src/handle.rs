@@ -115,6 +115,8 @@ struct ResultSlot<T> {
 
 struct SlotState<T> {
     result: Option<Result<T, JoinError>>,
+    /// The result has been handed out.
+    taken: bool,
     /// For `.await`, from a loop on another thread.
     waker: Option<Waker>,
 }
@@ -124,6 +126,7 @@ impl<T> Default for ResultSlot<T> {
         ResultSlot {
             state: Mutex::new(SlotState {
                 result: None,
+                taken: false,
                 waker: None,
             }),
             ready: Condvar::new(),
@@ -175,7 +178,8 @@ impl<T> Drop for ResultSender<T> {
 }
 
 /// The result of a future spawned with [`Handle::spawn`]: block on it with [`join`](Self::join),
-/// or await it from another loop.
+/// or await it from another loop. Awaited, it is one-shot: polling it again after it returned
+/// panics.
 #[must_use = "dropping the handle does not cancel the task; it only stops waiting for it"]
 pub struct RemoteJoinHandle<T> {
     slot: Arc<ResultSlot<T>>,
@@ -214,8 +218,13 @@ impl<T> Future for RemoteJoinHandle<T> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(result) = state.result.take() {
+            state.taken = true;
             return Poll::Ready(result);
         }
+        assert!(
+            !state.taken,
+            "a RemoteJoinHandle was polled again after it returned its output; await it once"
+        );
         let replaced = store_waker(&mut state.waker, cx.waker());
         drop(state);
         drop(replaced);

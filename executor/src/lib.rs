@@ -29,6 +29,19 @@
 //!    `JoinHandle`), [`handle.rs`](handle), [`gather.rs`](mod@gather), [`select.rs`](mod@select),
 //!    [`task_group.rs`](task_group), [`yield_now.rs`](mod@yield_now), [`sync/`](sync).
 
+//!
+//! # Polling a future again after it completed
+//!
+//! One rule, as in tokio: a future that hands over a *result* is **one-shot** — polled again
+//! after it returned `Ready`, it panics with a message saying so, rather than return an empty or
+//! a second result. These are [`JoinHandle`], [`RemoteJoinHandle`], [`Gather`], [`TryGather`],
+//! [`timeout`], [`race`], [`select!`], `Queue::put`, `Queue::get` and
+//! `Semaphore::acquire` (and `Lock::lock`, `TaskGroup::join` and every `async fn` here, which Rust
+//! makes one-shot). A future that only says a *state was reached* is **level-like** — polled
+//! again, it is ready again: [`Sleep`] (the deadline has passed), `Event::wait` (the event is
+//! set), `Queue::join` (nothing unfinished), [`YieldNow`], and [`AsCompleted`] (`None` once
+//! exhausted). Each type's documentation says which it is.
+
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // The docs point readers into the private modules on purpose: this crate is meant to be read

@@ -17,7 +17,8 @@ use std::task::{Context, Poll};
 use crate::gather::Children;
 
 /// Runs `a` and `b` at once and returns the output of whichever finishes first; the other is
-/// dropped (cancelled). When both are ready at the same poll, `a` wins.
+/// dropped (cancelled). When both are ready at the same poll, `a` wins. One-shot: polling it again
+/// after it completed panics.
 ///
 /// ```
 /// # use glassloop_executor as glassloop;
@@ -114,7 +115,8 @@ macro_rules! __select_pick {
     };
 }
 
-/// Yields the outputs of `futures` in the order they finish — asyncio's `as_completed`.
+/// Yields the outputs of `futures` in the order they finish — asyncio's `as_completed`. Once all
+/// have been handed out, `next()` keeps returning `None`, as an exhausted stream does.
 ///
 /// ```
 /// # use glassloop_executor as glassloop;

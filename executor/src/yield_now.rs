@@ -21,7 +21,8 @@ pub fn yield_now() -> YieldNow {
     YieldNow { yielded: false }
 }
 
-/// The future returned by [`yield_now`]. Dropping it has no effect.
+/// The future returned by [`yield_now`]. Dropping it has no effect. Polled again after it
+/// completed, it is ready again (level-like: it has yielded once).
 #[derive(Debug)]
 #[must_use = "yield_now does nothing unless awaited"]
 pub struct YieldNow {

@@ -56,7 +56,7 @@ pub fn all_tasks() -> Vec<TaskInfo> {
 
 impl LoopView for Core {
     fn tasks(&self) -> Vec<TaskInfo> {
-        let running = self.watch.running();
+        let running = self.watch.running.get();
         let main = TaskInfo {
             number: MAIN_NUMBER,
             name: "main()".to_owned(),
@@ -67,7 +67,7 @@ impl LoopView for Core {
             } else {
                 TaskStatus::Waiting
             },
-            waiting_on: self.watch.main_waiting().map(Into::into),
+            waiting_on: self.watch.main_waiting.get().map(Into::into),
         };
         let table = self.tasks.borrow();
         let mut live: Vec<TaskInfo> = table

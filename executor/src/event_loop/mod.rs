@@ -162,16 +162,16 @@ impl Core {
         loop {
             if self.main_woken.replace(false) {
                 self.watch.set_cause(WakeCause::Main);
-                self.trace(|| Event::Polled { task: TaskId::MAIN });
-                self.watch.set_main_waiting(None);
-                self.watch.set_running(Some(TaskId::MAIN));
+                self.trace(|| Event::Polled(TaskId::MAIN));
+                self.watch.main_waiting.set(None);
+                self.watch.running.set(Some(TaskId::MAIN));
                 let polled = future.as_mut().poll(&mut cx);
-                self.watch.set_running(None);
+                self.watch.running.set(None);
                 if let Poll::Ready(output) = polled {
                     self.trace(|| Event::LoopDone);
                     return output;
                 }
-                self.trace(|| Event::Pending { task: TaskId::MAIN });
+                self.trace(|| Event::Pending(TaskId::MAIN));
             }
             self.turn();
         }
@@ -262,25 +262,25 @@ impl Core {
             // From here until the next task is polled, every wake is this task's doing
             // (including the wake of whoever awaits it, when it finishes).
             self.watch.set_cause(WakeCause::Task(id));
-            self.trace(|| Event::Polled { task: id });
+            self.trace(|| Event::Polled(id));
         }
 
         // A panic stops at the task's edge: the loop and the other tasks go on.
         let result = {
             let waker = futures_task::waker_ref(&task_waker);
             let mut cx = Context::from_waker(&waker);
-            self.watch.set_running(Some(id));
+            self.watch.running.set(Some(id));
             let result = catch_unwind(AssertUnwindSafe(|| {
                 future.as_mut().poll_task(&mut cx, &self.outputs)
             }));
-            self.watch.set_running(None);
+            self.watch.running.set(None);
             result
         };
         if WATCHED {
             self.trace(|| match &result {
-                Ok(Poll::Pending) => Event::Pending { task: id },
-                Ok(Poll::Ready(_)) => Event::Ready { task: id },
-                Err(_) => Event::Panicked { task: id },
+                Ok(Poll::Pending) => Event::Pending(id),
+                Ok(Poll::Ready(_)) => Event::Ready(id),
+                Err(_) => Event::Panicked(id),
             });
         }
 
@@ -372,7 +372,7 @@ impl Core {
         // Round up to a whole tick so the loop never spins on a sub-millisecond timeout.
         let timeout =
             next_due.map(|due| round_up_to_tick(due.saturating_duration_since(clock.now())));
-        self.trace(|| Event::Park { timeout });
+        self.trace(|| Event::Park(timeout));
         self.poll_io(timeout);
     }
 
@@ -394,7 +394,7 @@ impl Core {
         let anything = poked || !woken.is_empty();
         self.watch.set_cause(WakeCause::Io);
         for (source, waker) in woken.drain(..) {
-            self.trace(|| Event::IoReady { source });
+            self.trace(|| Event::IoReady(source));
             wake_guarded(waker, "by I/O");
         }
         self.reactor.borrow_mut().give_back(woken);

@@ -262,7 +262,7 @@ impl Core {
                 slot.state = TaskState::Done;
                 let number = slot.number;
                 drop(tasks);
-                self.trace(|| Event::Aborted { task: id });
+                self.trace(|| Event::Aborted(id));
                 if let Some(future) = future {
                     self.drop_future(number, future);
                 }

@@ -37,7 +37,7 @@ impl Core {
     /// under virtual time move the clock by as much, as the real call would. Returns whether the
     /// clock moved (then there is nothing to wait for in real time).
     pub(crate) fn block_for(&self, duration: Duration) -> bool {
-        self.trace(|| Event::Blocked { duration });
+        self.trace(|| Event::Blocked(duration));
         self.advance_clock(duration)
     }
 
@@ -83,9 +83,7 @@ impl Core {
         let waker = self.timers.cancel(key);
         if waker.is_some() {
             // It was still waiting: this is a cancellation, not the tidy-up after firing.
-            self.trace(|| Event::TimerCancelled {
-                by: self.watch.cause(),
-            });
+            self.trace(|| Event::TimerCancelled(self.watch.cause()));
         }
         drop(waker);
     }
@@ -96,9 +94,7 @@ impl Core {
         source: &mut impl mio::event::Source,
     ) -> io::Result<SourceKey> {
         let key = self.reactor.borrow_mut().register(source)?;
-        self.trace(|| Event::IoRegistered {
-            source: key.number(),
-        });
+        self.trace(|| Event::IoRegistered(key.number()));
         Ok(key)
     }
 
@@ -135,9 +131,9 @@ impl Core {
     /// Notes what the task being polled now is waiting on (called by leaf futures as they return
     /// `Pending`). Outside a poll it does nothing.
     pub(crate) fn note_waiting(&self, waiting: impl FnOnce() -> Waiting) {
-        match self.watch.running() {
+        match self.watch.running.get() {
             None => {}
-            Some(TaskId::MAIN) => self.watch.set_main_waiting(Some(waiting())),
+            Some(TaskId::MAIN) => self.watch.main_waiting.set(Some(waiting())),
             Some(id) => {
                 if let Some(slot) = self.tasks.borrow_mut().get_mut(id) {
                     slot.waiting = Some(waiting());
@@ -148,7 +144,7 @@ impl Core {
 
     /// The number of the task being polled now, if one is (the main future is 0).
     pub(crate) fn running_number(&self) -> Option<u64> {
-        match self.watch.running()? {
+        match self.watch.running.get()? {
             TaskId::MAIN => Some(crate::ids::MAIN_NUMBER),
             id => self.tasks.borrow().get(id).map(|slot| slot.number),
         }

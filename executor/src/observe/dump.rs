@@ -27,11 +27,11 @@ pub(crate) struct Dump {
 impl Watcher for Dump {
     fn record(&mut self, at: Duration, event: &Event, seen: &mut Seen<'_>) {
         let wait = match event {
-            Event::Polled { .. } => {
+            Event::Polled(_) => {
                 self.dumped = false; // something runs: a later idle spell deserves its own dump
                 return;
             }
-            Event::Park { timeout } => *timeout,
+            Event::Park(timeout) => *timeout,
             Event::VirtualJump { wait, .. } => Some(*wait),
             _ => return,
         };

@@ -54,21 +54,11 @@ pub(crate) enum Event {
         name: Option<Arc<str>>,
         location: &'static Location<'static>,
     },
-    Polled {
-        task: TaskId,
-    },
-    Pending {
-        task: TaskId,
-    },
-    Ready {
-        task: TaskId,
-    },
-    Panicked {
-        task: TaskId,
-    },
-    Aborted {
-        task: TaskId,
-    },
+    Polled(TaskId),
+    Pending(TaskId),
+    Ready(TaskId),
+    Panicked(TaskId),
+    Aborted(TaskId),
     /// A wake put `task` back on the ready queue (a wake for a task already queued is not shown).
     Woken {
         task: TaskId,
@@ -82,26 +72,18 @@ pub(crate) enum Event {
     TimerFired,
     /// A `Sleep` was dropped before its deadline (its task was aborted, a timeout's inner future
     /// won, …): its timer left the wheel.
-    TimerCancelled {
-        by: WakeCause,
-    },
+    TimerCancelled(WakeCause),
     /// A coarse slot of the wheel came due but held no timer due yet: its timers moved down.
     WheelTurned,
     /// Nothing to run: the loop waits in the selector for at most `timeout` (`None`: until I/O or
     /// another thread wakes it).
-    Park {
-        timeout: Option<Duration>,
-    },
+    Park(Option<Duration>),
     Unpark {
         io_events: usize,
         poked: bool,
     },
-    IoReady {
-        source: u32,
-    },
-    IoRegistered {
-        source: u32,
-    },
+    IoReady(u32),
+    IoRegistered(u32),
     /// Virtual time's version of `Park`: instead of waiting `wait`, the clock jumps to `to`.
     VirtualJump {
         wait: Duration,
@@ -112,9 +94,7 @@ pub(crate) enum Event {
         task: TaskId,
         held: Duration,
     },
-    Blocked {
-        duration: Duration,
-    },
+    Blocked(Duration),
     LoopDone,
 }
 

@@ -118,16 +118,16 @@ impl Timeline {
                 Some(&index) => self.rows[index].end = None,
                 None => self.start_row(TaskId::MAIN, at),
             },
-            Event::Polled { task } => {
+            Event::Polled(task) => {
                 if let Some(row) = self.row_mut(*task) {
                     row.poll_started = Some(at);
                 }
             }
-            Event::Pending { task } => self.poll_ended(*task, at, None),
-            Event::Ready { task } => self.poll_ended(*task, at, Some(End::Done)),
-            Event::Panicked { task } => self.poll_ended(*task, at, Some(End::Panicked)),
+            Event::Pending(task) => self.poll_ended(*task, at, None),
+            Event::Ready(task) => self.poll_ended(*task, at, Some(End::Done)),
+            Event::Panicked(task) => self.poll_ended(*task, at, Some(End::Panicked)),
             Event::LoopDone => self.poll_ended(TaskId::MAIN, at, Some(End::Done)),
-            Event::Aborted { task } => {
+            Event::Aborted(task) => {
                 if let Some(row) = self.row_mut(*task) {
                     row.end = Some((at, End::Cancelled));
                 }
@@ -339,10 +339,10 @@ mod tests {
         timeline.note(s(0), &spawned(0));
         timeline.note(s(0), &spawned(1));
         // Task 0 holds the loop from 0 s to 2 s; task 1 gets it from 2 s to 4 s.
-        timeline.note(s(0), &Event::Polled { task: task(0) });
-        timeline.note(s(2), &Event::Ready { task: task(0) });
-        timeline.note(s(2), &Event::Polled { task: task(1) });
-        timeline.note(s(4), &Event::Ready { task: task(1) });
+        timeline.note(s(0), &Event::Polled(task(0)));
+        timeline.note(s(2), &Event::Ready(task(0)));
+        timeline.note(s(2), &Event::Polled(task(1)));
+        timeline.note(s(4), &Event::Ready(task(1)));
         let chart = timeline.render(s(4), &labels());
         let rows: Vec<&str> = chart.lines().skip(5).collect();
         // Labels are padded to the widest label plus three spaces.
@@ -359,11 +359,11 @@ mod tests {
         let ms = Duration::from_millis;
         let mut timeline = Timeline::new(false);
         timeline.note(ms(0), &spawned(0));
-        timeline.note(ms(0), &Event::Polled { task: task(0) });
-        timeline.note(ms(0), &Event::Pending { task: task(0) });
-        timeline.note(ms(500), &Event::Polled { task: task(0) });
-        timeline.note(ms(500), &Event::Pending { task: task(0) });
-        timeline.note(ms(1000), &Event::Aborted { task: task(0) });
+        timeline.note(ms(0), &Event::Polled(task(0)));
+        timeline.note(ms(0), &Event::Pending(task(0)));
+        timeline.note(ms(500), &Event::Polled(task(0)));
+        timeline.note(ms(500), &Event::Pending(task(0)));
+        timeline.note(ms(1000), &Event::Aborted(task(0)));
         timeline.note(ms(200), &spawned(1));
         let chart = timeline.render(ms(1000), &labels());
         let rows: Vec<&str> = chart.lines().skip(5).collect();

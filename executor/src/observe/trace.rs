@@ -40,7 +40,7 @@
 //!
 //! Read next: [`dump.rs`](super::dump), a watcher that speaks only when the loop is idle.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::time::{Duration, Instant};
 
 use super::event::{Event, Seen, WakeCause, Watcher};
@@ -57,148 +57,118 @@ impl Watcher for Lines {
     fn record(&mut self, at: Duration, event: &Event, seen: &mut Seen<'_>) {
         self.line.clear();
         let _ = write!(self.line, "[{:>8.3}s] ", at.as_secs_f64());
-        describe(&mut self.line, event, seen.labels, seen.origin);
+        let _ = describe(&mut self.line, event, seen.labels, seen.origin);
         self.line.push('\n');
         let _ = seen.out.write_all(self.line.as_bytes());
     }
 }
 
-/// Writes who caused a wake (or armed a timer).
-fn cause_label(out: &mut String, cause: WakeCause, labels: &Labels) {
+/// Who caused a wake (or armed a timer), in words.
+fn cause(cause: WakeCause, labels: &Labels) -> &str {
     match cause {
-        WakeCause::Loop => out.push_str("the loop"),
-        WakeCause::Timer => out.push_str("a timer"),
-        WakeCause::Io => out.push_str("I/O"),
-        WakeCause::Main => out.push_str("main()"),
-        WakeCause::OtherThread => out.push_str("another thread"),
-        WakeCause::Task(task) => out.push_str(labels.get(task)),
+        WakeCause::Loop => "the loop",
+        WakeCause::Timer => "a timer",
+        WakeCause::Io => "I/O",
+        WakeCause::Main => "main()",
+        WakeCause::OtherThread => "another thread",
+        WakeCause::Task(task) => labels.get(task),
     }
 }
 
 /// The event in words.
-fn describe(out: &mut String, event: &Event, labels: &Labels, origin: Instant) {
+fn describe(out: &mut String, event: &Event, labels: &Labels, origin: Instant) -> fmt::Result {
+    let since = |at: &Instant| at.saturating_duration_since(origin).as_secs_f64();
     match event {
-        Event::BlockOn => out.push_str("block_on: the loop starts and schedules main()"),
-        Event::Spawned { task, .. } => {
-            // The label says the task's name, or (unnamed) the line that spawned it.
-            out.push_str(labels.get(*task));
-            out.push_str(" spawned (create_task)");
-        }
-        Event::Polled { task } => {
-            out.push_str(labels.get(*task));
-            out.push_str(" polled");
-        }
-        Event::Pending { task } => {
-            out.push_str(labels.get(*task));
-            out.push_str(" → Pending: waits at an .await");
-        }
-        Event::Ready { task } => {
-            out.push_str(labels.get(*task));
-            out.push_str(" → Ready: finished");
-        }
-        Event::Panicked { task } => {
-            out.push_str(labels.get(*task));
-            out.push_str(" panicked: the panic is its JoinHandle's error, the loop goes on");
-        }
-        Event::Aborted { task } => {
-            out.push_str(labels.get(*task));
-            out.push_str(" aborted (cancelled): its future is dropped");
-        }
-        Event::Woken { task, cause } => {
-            out.push_str(labels.get(*task));
-            match cause {
-                WakeCause::Task(other) if other == task => out.push_str(" woken by itself"),
-                WakeCause::OtherThread => out.push_str(" woken from another thread"),
-                cause => {
-                    out.push_str(" woken by ");
-                    cause_label(out, *cause, labels);
-                }
+        Event::BlockOn => write!(out, "block_on: the loop starts and schedules main()"),
+        // The label says the task's name, or (unnamed) the line that spawned it.
+        Event::Spawned { task, .. } => write!(out, "{} spawned (create_task)", labels.get(*task)),
+        Event::Polled(task) => write!(out, "{} polled", labels.get(*task)),
+        Event::Pending(task) => write!(out, "{} → Pending: waits at an .await", labels.get(*task)),
+        Event::Ready(task) => write!(out, "{} → Ready: finished", labels.get(*task)),
+        Event::Panicked(task) => write!(
+            out,
+            "{} panicked: the panic is its JoinHandle's error, the loop goes on",
+            labels.get(*task)
+        ),
+        Event::Aborted(task) => write!(
+            out,
+            "{} aborted (cancelled): its future is dropped",
+            labels.get(*task)
+        ),
+        Event::Woken { task, cause: by } => match by {
+            WakeCause::Task(other) if other == task => {
+                write!(out, "{} woken by itself", labels.get(*task))
             }
-        }
+            WakeCause::OtherThread => {
+                write!(out, "{} woken from another thread", labels.get(*task))
+            }
+            by => write!(out, "{} woken by {}", labels.get(*task), cause(*by, labels)),
+        },
         Event::TimerArmed {
             deadline,
             position,
             by,
         } => {
-            out.push_str("timer armed by ");
-            cause_label(out, *by, labels);
-            let due = deadline.saturating_duration_since(origin);
-            let _ = write!(out, ": due at {:.3}s", due.as_secs_f64());
-            if let Some(position) = position {
-                if position.level < glassloop_timer::LEVELS {
-                    let _ = write!(
-                        out,
-                        ", wheel level {} slot {}",
-                        position.level, position.slot
-                    );
-                } else {
-                    out.push_str(", in the wheel's overflow list");
+            let by = cause(*by, labels);
+            write!(out, "timer armed by {by}: due at {:.3}s", since(deadline))?;
+            match position {
+                Some(at) if at.level < glassloop_timer::LEVELS => {
+                    write!(out, ", wheel level {} slot {}", at.level, at.slot)
                 }
+                Some(_) => write!(out, ", in the wheel's overflow list"),
+                None => Ok(()),
             }
         }
-        Event::TimerFired => out.push_str("timer fired"),
-        Event::TimerCancelled { by } => {
-            out.push_str("timer cancelled by ");
-            cause_label(out, *by, labels);
-            out.push_str(": its sleep was dropped before the deadline");
-        }
-        Event::WheelTurned => out
-            .push_str("timer wheel: a coarse slot came due; its timers move down to a finer level"),
-        Event::Park { timeout } => {
-            out.push_str("loop parks in the selector: no task ready, ");
-            match timeout {
-                Some(wait) => {
-                    let _ = write!(out, "the timer wheel is due in {} ms", wait.as_millis());
-                }
-                None => out.push_str("no timer armed (waits for I/O or another thread)"),
-            }
-        }
-        Event::VirtualJump { wait, to } => {
-            let to = to.saturating_duration_since(origin);
-            let _ = write!(
+        Event::TimerFired => write!(out, "timer fired"),
+        Event::TimerCancelled(by) => write!(
+            out,
+            "timer cancelled by {}: its sleep was dropped before the deadline",
+            cause(*by, labels)
+        ),
+        Event::WheelTurned => write!(
+            out,
+            "timer wheel: a coarse slot came due; its timers move down to a finer level"
+        ),
+        Event::Park(Some(wait)) => write!(
+            out,
+            "loop parks in the selector: no task ready, the timer wheel is due in {} ms",
+            wait.as_millis()
+        ),
+        Event::Park(None) => write!(
+            out,
+            "loop parks in the selector: no task ready, no timer armed (waits for I/O or another \
+             thread)"
+        ),
+        Event::VirtualJump { wait, to } => write!(
+            out,
+            "loop parks: no task ready, the timer wheel is due in {} ms; virtual time jumps the \
+             clock to {:.3}s",
+            wait.as_millis(),
+            since(to)
+        ),
+        Event::Unpark { io_events, poked } => match (io_events, poked) {
+            (0, false) => write!(out, "loop wakes: timeout (the timer wheel is due)"),
+            (0, true) => write!(out, "loop wakes: poked from another thread"),
+            (n, false) => write!(out, "loop wakes: {n} I/O event(s)"),
+            (n, true) => write!(
                 out,
-                "loop parks: no task ready, the timer wheel is due in {} ms; virtual time \
-                 jumps the clock to {:.3}s",
-                wait.as_millis(),
-                to.as_secs_f64()
-            );
-        }
-        Event::Unpark { io_events, poked } => {
-            out.push_str("loop wakes: ");
-            match (io_events, poked) {
-                (0, false) => out.push_str("timeout (the timer wheel is due)"),
-                (0, true) => out.push_str("poked from another thread"),
-                (n, false) => {
-                    let _ = write!(out, "{n} I/O event(s)");
-                }
-                (n, true) => {
-                    let _ = write!(out, "{n} I/O event(s) and a poke from another thread");
-                }
-            }
-        }
-        Event::IoReady { source } => {
-            let _ = write!(out, "I/O ready on socket #{source}");
-        }
-        Event::IoRegistered { source } => {
-            let _ = write!(out, "socket #{source} registered with the selector");
-        }
-        Event::Blocked { duration } => {
-            let _ = write!(
-                out,
-                "the loop is blocked for {} ms by a blocking call: nothing else can run",
-                duration.as_millis()
-            );
-        }
-        Event::SlowPoll { task, held } => {
-            out.push_str("slow poll: ");
-            out.push_str(labels.get(*task));
-            let _ = write!(
-                out,
-                " held the loop for {:.3}s in one poll — a blocking call? (asyncio's debug mode \
-                 warns the same)",
-                held.as_secs_f64()
-            );
-        }
-        Event::LoopDone => out.push_str("main() → Ready: block_on returns its output"),
+                "loop wakes: {n} I/O event(s) and a poke from another thread"
+            ),
+        },
+        Event::IoReady(source) => write!(out, "I/O ready on socket #{source}"),
+        Event::IoRegistered(source) => write!(out, "socket #{source} registered with the selector"),
+        Event::Blocked(duration) => write!(
+            out,
+            "the loop is blocked for {} ms by a blocking call: nothing else can run",
+            duration.as_millis()
+        ),
+        Event::SlowPoll { task, held } => write!(
+            out,
+            "slow poll: {} held the loop for {:.3}s in one poll — a blocking call? (asyncio's \
+             debug mode warns the same)",
+            labels.get(*task),
+            held.as_secs_f64()
+        ),
+        Event::LoopDone => write!(out, "main() → Ready: block_on returns its output"),
     }
 }

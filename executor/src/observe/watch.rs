@@ -48,31 +48,33 @@ pub(crate) struct WatchConfig {
 pub(crate) struct Watch {
     /// The task being polled right now (`TaskId::MAIN` for the main future), so leaf futures can
     /// note what it waits on.
-    running: Cell<Option<TaskId>>,
+    pub(crate) running: Cell<Option<TaskId>>,
     /// What the main future waits on (tasks keep theirs in their slot).
-    main_waiting: Cell<Option<Waiting>>,
+    pub(crate) main_waiting: Cell<Option<Waiting>>,
     /// Everything else, when someone watches.
     watching: Option<Box<Watching>>,
 }
 
 /// A watched loop's watchers and the state they share.
-pub(crate) struct Watching {
+struct Watching {
     /// Who is running now: the cause of a wake made now, or who armed a timer now.
     wake_cause: Cell<WakeCause>,
     slow_poll: Option<Duration>,
     /// When the current task's poll started, while slow polls are watched.
     poll_started: Cell<Option<Instant>>,
-    /// Borrowed only while an event is handed out (a watcher that records an event of its own,
-    /// such as a write to a sink that is itself traced, is ignored rather than a panic).
-    shared: RefCell<Audience>,
-}
-
-struct Audience {
+    /// The loop's time zero.
     origin: Instant,
-    out: Box<dyn Write>,
-    labels: Labels,
     /// Whether the trace's lines are among the watchers (a slow poll is then one of its lines).
     lines: bool,
+    /// Borrowed only while an event is handed out (an event recorded from inside a watcher —
+    /// say, by a sink that is itself traced — is ignored rather than a panic).
+    audience: RefCell<Audience>,
+}
+
+/// Whom the events go to, and what they share.
+struct Audience {
+    out: Box<dyn Write>,
+    labels: Labels,
     watchers: Vec<Box<dyn Watcher>>,
 }
 
@@ -92,15 +94,16 @@ impl Watch {
             if config.timeline {
                 watchers.push(Box::new(Timeline::new(virtual_time)));
             }
+            let out = config.sink.unwrap_or_else(|| Box::new(std::io::stderr()));
             Box::new(Watching {
                 wake_cause: Cell::new(WakeCause::Loop),
                 slow_poll: config.slow_poll,
                 poll_started: Cell::new(None),
-                shared: RefCell::new(Audience {
-                    origin,
-                    out: config.sink.unwrap_or_else(|| Box::new(std::io::stderr())),
+                origin,
+                lines: config.lines,
+                audience: RefCell::new(Audience {
+                    out,
                     labels: Labels::default(),
-                    lines: config.lines,
                     watchers,
                 }),
             })
@@ -148,46 +151,15 @@ impl Watch {
             .map_or(WakeCause::Loop, |watching| watching.wake_cause.get())
     }
 
-    /// The loop is ending: the watchers draw what they gathered and flush.
+    /// The loop is ending at `now`: the watchers draw what they gathered, and the output is
+    /// flushed.
     pub(crate) fn finish(&self, view: &dyn LoopView, now: Instant) {
-        let Some(watching) = &self.watching else {
-            return;
-        };
-        let Ok(mut audience) = watching.shared.try_borrow_mut() else {
-            return;
-        };
-        let audience = &mut *audience;
-        let end = now.saturating_duration_since(audience.origin);
-        let mut seen = Seen {
-            origin: audience.origin,
-            labels: &audience.labels,
-            out: &mut *audience.out,
-            view,
-        };
-        for watcher in &mut audience.watchers {
-            watcher.finish(end, &mut seen);
+        if let Some(watching) = &self.watching {
+            watching.each(view, now, |watcher, end, seen| watcher.finish(end, seen));
+            if let Ok(mut audience) = watching.audience.try_borrow_mut() {
+                let _ = audience.out.flush();
+            }
         }
-        let _ = seen.out.flush();
-    }
-
-    /// The task being polled now starts (or, with `None`, stops) running.
-    pub(crate) fn set_running(&self, task: Option<TaskId>) {
-        self.running.set(task);
-    }
-
-    /// The task being polled now, if any.
-    pub(crate) fn running(&self) -> Option<TaskId> {
-        self.running.get()
-    }
-
-    /// Notes what the main future waits on (`None`: it is about to be polled again).
-    pub(crate) fn set_main_waiting(&self, waiting: Option<Waiting>) {
-        self.main_waiting.set(waiting);
-    }
-
-    /// What the main future waits on.
-    pub(crate) fn main_waiting(&self) -> Option<Waiting> {
-        self.main_waiting.get()
     }
 }
 
@@ -196,10 +168,6 @@ impl Watching {
         if self.slow_poll.is_some() {
             self.watch_slow_polls(view, now, &event);
         }
-        let Ok(mut audience) = self.shared.try_borrow_mut() else {
-            return; // an event from inside a watcher's own write: ignore rather than panic
-        };
-        let audience = &mut *audience;
         if let Event::Spawned {
             task,
             number,
@@ -207,19 +175,43 @@ impl Watching {
             location,
         } = &event
         {
-            audience
-                .labels
-                .spawned(*task, *number, name.as_deref(), location);
+            // Noted first, so that every watcher can name the new task.
+            if let Ok(mut audience) = self.audience.try_borrow_mut() {
+                audience
+                    .labels
+                    .spawned(*task, *number, name.as_deref(), location);
+            }
         }
-        let at = now.saturating_duration_since(audience.origin);
+        self.each(view, now, |watcher, at, seen| {
+            watcher.record(at, &event, seen)
+        });
+    }
+
+    /// Hands every watcher the moment `now` (as a time since the loop started), with what it may
+    /// see.
+    fn each(
+        &self,
+        view: &dyn LoopView,
+        now: Instant,
+        mut hand: impl FnMut(&mut dyn Watcher, Duration, &mut Seen<'_>),
+    ) {
+        let Ok(mut audience) = self.audience.try_borrow_mut() else {
+            return;
+        };
+        let Audience {
+            out,
+            labels,
+            watchers,
+        } = &mut *audience;
         let mut seen = Seen {
-            origin: audience.origin,
-            labels: &audience.labels,
-            out: &mut *audience.out,
+            origin: self.origin,
+            labels,
+            out: &mut **out,
             view,
         };
-        for watcher in &mut audience.watchers {
-            watcher.record(at, &event, &mut seen);
+        let at = now.saturating_duration_since(self.origin);
+        for watcher in watchers {
+            hand(&mut **watcher, at, &mut seen);
         }
     }
 
@@ -228,11 +220,11 @@ impl Watching {
     /// trace when the trace prints lines, and a warning on stderr otherwise.
     fn watch_slow_polls(&self, view: &dyn LoopView, now: Instant, event: &Event) {
         let task = match *event {
-            Event::Polled { task } if task != TaskId::MAIN => {
+            Event::Polled(task) if task != TaskId::MAIN => {
                 self.poll_started.set(Some(now));
                 return;
             }
-            Event::Pending { task } | Event::Ready { task } | Event::Panicked { task } => task,
+            Event::Pending(task) | Event::Ready(task) | Event::Panicked(task) => task,
             _ => return,
         };
         let (Some(started), Some(threshold)) = (self.poll_started.take(), self.slow_poll) else {
@@ -242,13 +234,8 @@ impl Watching {
         if held < threshold {
             return;
         }
-        if self
-            .shared
-            .try_borrow()
-            .is_ok_and(|audience| audience.lines)
-        {
-            self.record(view, now, Event::SlowPoll { task, held });
-            return;
+        if self.lines {
+            return self.record(view, now, Event::SlowPoll { task, held });
         }
         let label = view.task(task).map_or_else(String::new, |info| {
             format!("task {} '{}'", info.number, info.name)

@@ -92,7 +92,8 @@ impl Event {
     }
 }
 
-/// The future returned by [`Event::wait`].
+/// The future returned by [`Event::wait`]. It is level-like, as asyncio's `wait()` is: polled
+/// again after it completed, it is ready again (the event was set).
 #[must_use = "wait does nothing unless awaited"]
 pub struct Wait<'a> {
     event: &'a Event,

@@ -213,6 +213,7 @@ impl<T> Queue<T> {
         Get {
             queue: self,
             waiter: None,
+            done: false,
         }
     }
 
@@ -247,7 +248,8 @@ impl<T> Queue<T> {
     }
 }
 
-/// The future returned by [`Queue::put`].
+/// The future returned by [`Queue::put`]. It is one-shot: polling it again after it completed
+/// panics.
 #[must_use = "put does nothing unless awaited"]
 pub struct Put<'a, T> {
     queue: &'a Queue<T>,
@@ -263,6 +265,10 @@ impl<T> Future for Put<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
+        assert!(
+            this.item.is_some(),
+            "a Queue::put future was polled again after it completed; await it once"
+        );
         let mut inner = this.queue.inner.borrow_mut();
         let my_turn = match &this.waiter {
             Some(waiter) if waiter.is_notified() => true,
@@ -274,7 +280,7 @@ impl<T> Future for Put<'_, T> {
         };
         if my_turn && !inner.is_full() {
             this.waiter = None;
-            let item = this.item.take().expect("Put polled after completion");
+            let item = this.item.take().expect("checked above");
             inner.items.push_back(item);
             inner.unfinished += 1;
             let getter = inner.getters.notify_one();
@@ -307,11 +313,14 @@ impl<T> Drop for Put<'_, T> {
     }
 }
 
-/// The future returned by [`Queue::get`].
+/// The future returned by [`Queue::get`]. It is one-shot: polling it again after it returned an
+/// item panics (it would take a second one).
 #[must_use = "get does nothing unless awaited"]
 pub struct Get<'a, T> {
     queue: &'a Queue<T>,
     waiter: Option<Rc<Waiter>>,
+    /// It has returned its item.
+    done: bool,
 }
 
 impl<T> Future for Get<'_, T> {
@@ -319,6 +328,10 @@ impl<T> Future for Get<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
+        assert!(
+            !this.done,
+            "a Queue::get future was polled again after it returned an item; await it once"
+        );
         let mut inner = this.queue.inner.borrow_mut();
         let my_turn = match &this.waiter {
             Some(waiter) if waiter.is_notified() => true,
@@ -331,6 +344,7 @@ impl<T> Future for Get<'_, T> {
         if my_turn {
             if let Some(item) = inner.items.pop_front() {
                 this.waiter = None;
+                this.done = true;
                 let putter = inner.putters.notify_one();
                 // More items may be waiting for the next getter in line.
                 let getter = (!inner.items.is_empty())
@@ -361,7 +375,8 @@ impl<T> Drop for Get<'_, T> {
     }
 }
 
-/// The future returned by [`Queue::join`].
+/// The future returned by [`Queue::join`]. Like asyncio's `join`, it is level-like: polled
+/// again after it completed, it is ready again as long as no unfinished item has been added.
 #[must_use = "join does nothing unless awaited"]
 pub struct Join<'a, T> {
     queue: &'a Queue<T>,

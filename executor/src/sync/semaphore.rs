@@ -77,6 +77,7 @@ impl Semaphore {
         Acquire {
             semaphore: self,
             waiter: None,
+            done: false,
         }
     }
 
@@ -128,11 +129,14 @@ impl Drop for SemaphorePermit<'_> {
     }
 }
 
-/// The future returned by [`Semaphore::acquire`].
+/// The future returned by [`Semaphore::acquire`]. It is one-shot: polling it again after it
+/// returned its permit panics (it would take a second one).
 #[must_use = "acquire does nothing unless awaited"]
 pub struct Acquire<'a> {
     semaphore: &'a Semaphore,
     waiter: Option<Rc<Waiter>>,
+    /// It has returned its permit.
+    done: bool,
 }
 
 impl<'a> Future for Acquire<'a> {
@@ -140,10 +144,15 @@ impl<'a> Future for Acquire<'a> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
         let semaphore = self.semaphore;
+        assert!(
+            !self.done,
+            "a Semaphore::acquire future was polled again after it returned its permit; await it once"
+        );
         match &self.waiter {
             // Our turn came: the releaser handed us its permit.
             Some(waiter) if waiter.is_notified() => {
                 self.waiter = None;
+                self.done = true;
                 Poll::Ready(SemaphorePermit { semaphore })
             }
             Some(waiter) => {
@@ -152,6 +161,7 @@ impl<'a> Future for Acquire<'a> {
             }
             None => {
                 if let Some(permit) = semaphore.try_acquire() {
+                    self.done = true;
                     return Poll::Ready(permit);
                 }
                 let waiter = semaphore.inner.borrow_mut().waiters.push(cx, false);

@@ -87,7 +87,8 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 
 /// The future returned by [`sleep`] and [`sleep_until`].
 ///
-/// It is `Unpin`, `Send` and `Sync`. Dropping it cancels its timer.
+/// It is `Unpin`, `Send` and `Sync`. Dropping it cancels its timer. It is level-like, as tokio's
+/// `Sleep` is: polled again after it completed, it is ready again (the deadline has passed).
 #[derive(Debug)]
 #[must_use = "a Sleep does nothing unless awaited"]
 pub struct Sleep {

@@ -17,7 +17,8 @@ use crate::driver::clock::deadline_after;
 /// Runs `future` for at most `duration` — asyncio's `asyncio.wait_for`.
 ///
 /// Yields `Ok(output)` if the future finishes first, or `Err(Elapsed)` if the time runs out.
-/// The deadline is fixed when `timeout` is called.
+/// The deadline is fixed when `timeout` is called. The future it returns is one-shot: polling
+/// it again after it completed panics.
 ///
 /// **Cancellation:** on expiry the inner future is dropped — that is how Rust cancels, where asyncio
 /// throws `CancelledError` into the coroutine. Whatever it was waiting for (a timer, a socket read)
