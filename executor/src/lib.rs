@@ -88,3 +88,23 @@ pub use spawn::{spawn, spawn_named, AbortHandle, JoinHandle};
 pub use task_group::{TaskGroup, TaskGroupError};
 pub use time::{blocking_sleep, now, sleep, sleep_until, timeout, Elapsed, Sleep};
 pub use yield_now::{yield_now, YieldNow};
+// What a sleeping task costs, byte by byte (docs/performance.md adds it up). These sizes are
+// what bring a million sleeping tasks under smol's memory; a change that grows one fails here.
+#[cfg(test)]
+mod sizes {
+    use std::mem::size_of;
+    use std::sync::Arc;
+
+    use crate::{event_loop, observe, task, JoinHandle, Sleep};
+
+    #[test]
+    fn the_parts_of_a_task_keep_their_size() {
+        type Slot = task::TaskSlot<Arc<event_loop::waker::TaskWaker>>;
+        assert_eq!(size_of::<Slot>(), 80, "a task's slot");
+        assert_eq!(size_of::<Option<observe::Waiting>>(), 16, "what a task waits on");
+        // 24 bytes: with its reference counts, 40 — malloc's 48-byte size class.
+        assert_eq!(size_of::<event_loop::waker::TaskWaker>(), 24, "a task's waker");
+        assert_eq!(size_of::<JoinHandle<()>>(), 16, "a JoinHandle");
+        assert_eq!(size_of::<Sleep>(), 24, "a Sleep");
+    }
+}

@@ -1,13 +1,18 @@
-//! The storage behind the wheel: one `Vec` of timer entries, reused through a free list.
+//! The storage behind the wheel: timer entries in pages, reused through a free list.
 //!
 //! In asyncio, `loop.call_at(when, callback)` creates a `TimerHandle` object and pushes it onto the
 //! heap `loop._scheduled`; the garbage collector reclaims the handle once nothing points to it. Rust
 //! has no garbage collector, and allocating a box per timer would cost an allocation on every
-//! `sleep` and every `timeout`. So the wheel keeps all of its entries in a single `Vec` (a *slab*)
-//! and hands out [`TimerKey`]s — an index into that `Vec` plus a *generation* — instead of
-//! pointers.
+//! `sleep` and every `timeout`. So the wheel keeps all of its entries in one *slab* and hands out
+//! [`TimerKey`]s — an index into the slab plus a *generation* — instead of pointers.
 //!
-//! Two ideas make this safe and cheap:
+//! Three ideas make this safe and cheap:
+//!
+//! - **Pages.** The slab is a list of fixed-size pages ([`PAGE`] entries each), not one `Vec`. A
+//!   `Vec` that doubles copies its entries into a new buffer and frees the old one; while a
+//!   program arms a million timers and allocates nothing else, those freed buffers are never
+//!   reused, and the process keeps them (25 bytes per timer, measured). A full page is never
+//!   moved: the slab grows by adding a page. Index `i` is entry `i % PAGE` of page `i / PAGE`.
 //!
 //! - **A free list.** A cancelled or fired entry is not removed from the `Vec` (that would shift
 //!   every index after it). It is marked free and pushed onto a list of free entries, threaded
@@ -124,11 +129,18 @@ impl From<PackedPosition> for Position {
     }
 }
 
+/// Entries per page: a power of two, so an index splits into page and place with a shift and a
+/// mask. A page of entries with a `Waker` payload is 40 KiB.
+pub(crate) const PAGE: usize = 1024;
+
 /// The slab: every entry the wheel has ever needed at once, live or free.
 #[derive(Debug)]
 pub(crate) struct Entries<T> {
-    /// Live and free entries, side by side. Indexes into this `Vec` never change.
-    all: Vec<Entry<T>>,
+    /// Live and free entries, side by side, [`PAGE`] to a page; every page but the last is
+    /// full. Indexes never change, and no entry ever moves.
+    pages: Vec<Vec<Entry<T>>>,
+    /// How many entries exist, live or free.
+    created: usize,
     /// The most recently freed entry, or [`NO_ENTRY`]. Reusing the most recent one first keeps
     /// the hot part of the slab small and in cache.
     free_head: u32,
@@ -140,7 +152,8 @@ impl<T> Entries<T> {
     /// An empty slab. Allocates nothing until the first insert.
     pub(crate) const fn new() -> Self {
         Entries {
-            all: Vec::new(),
+            pages: Vec::new(),
+            created: 0,
             free_head: NO_ENTRY,
             live: 0,
         }
@@ -154,7 +167,7 @@ impl<T> Entries<T> {
     /// How many entries exist, live or free. This only grows, and only when an insert finds the
     /// free list empty.
     pub(crate) fn created(&self) -> usize {
-        self.all.len()
+        self.created
     }
 
     /// Stores a new timer and returns its key. The entry is not on any list yet: the wheel files
@@ -167,8 +180,8 @@ impl<T> Entries<T> {
             // Reuse a freed entry. Its generation was already bumped when it was freed, so the
             // key we hand out now differs from every key handed out for it before.
             let index = self.free_head;
-            let entry = &mut self.all[index as usize];
-            self.free_head = entry.links.next;
+            self.free_head = self.entry(index).links.next;
+            let entry = self.entry_mut(index);
             entry.value = Some(value);
             entry.deadline = deadline;
             entry.links = Links::UNLINKED;
@@ -181,11 +194,19 @@ impl<T> Entries<T> {
 
         // No free entry: grow the slab by one. Indexes are `u32` to keep entries small, and
         // `u32::MAX` is reserved for `NO_ENTRY`, so four billion live timers is the limit.
-        let index = u32::try_from(self.all.len())
+        let index = u32::try_from(self.created)
             .ok()
             .filter(|&index| index != NO_ENTRY)
             .expect("glassloop-timer: more than 4,294,967,294 live timers; cancel some first");
-        self.all.push(Entry {
+        if self.created % PAGE == 0 {
+            self.pages.push(Vec::with_capacity(PAGE));
+        }
+        self.created += 1;
+        let page = self
+            .pages
+            .last_mut()
+            .expect("a page with room was just made");
+        page.push(Entry {
             value: Some(value),
             deadline,
             generation: 0,
@@ -202,27 +223,27 @@ impl<T> Entries<T> {
     /// off its wheel list.
     pub(crate) fn release(&mut self, index: u32) -> T {
         self.live -= 1;
-        let entry = &mut self.all[index as usize];
+        let free_head = self.free_head;
+        let entry = self.entry_mut(index);
         // Bumping the generation is what makes every existing key for this entry stale. It
         // wraps after four billion reuses of the same entry; a key would have to sit unused for
         // that long to be confused with a new one, which we accept (as tokio's slab does).
         entry.generation = entry.generation.wrapping_add(1);
         entry.links = Links {
             prev: NO_ENTRY,
-            next: self.free_head,
+            next: free_head,
         };
+        let value = entry.value.take();
         self.free_head = index;
-        entry
-            .value
-            .take()
-            .expect("glassloop-timer bug: released an entry that was already free")
+        value.expect("glassloop-timer bug: released an entry that was already free")
     }
 
     /// The index a key points to, if the key is still current: same generation, and the entry
     /// still holds a timer. Anything else — a stale key, or a key from another wheel that points
     /// past the end — is `None`.
     pub(crate) fn index_of(&self, key: TimerKey) -> Option<u32> {
-        let entry = self.all.get(key.index as usize)?;
+        let index = key.index as usize;
+        let entry = self.pages.get(index / PAGE)?.get(index % PAGE)?;
         // The `value` check is belt and braces: a free entry's generation was bumped past every
         // key handed out for it, so the generation test alone already rejects it.
         let current = entry.generation == key.generation && entry.value.is_some();
@@ -231,11 +252,13 @@ impl<T> Entries<T> {
 
     /// The entry at `index`, which must come from [`Self::index_of`] or a wheel list.
     pub(crate) fn entry(&self, index: u32) -> &Entry<T> {
-        &self.all[index as usize]
+        let index = index as usize;
+        &self.pages[index / PAGE][index % PAGE]
     }
 
     /// The entry at `index`, mutably.
     pub(crate) fn entry_mut(&mut self, index: u32) -> &mut Entry<T> {
-        &mut self.all[index as usize]
+        let index = index as usize;
+        &mut self.pages[index / PAGE][index % PAGE]
     }
 }

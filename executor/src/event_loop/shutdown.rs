@@ -37,7 +37,7 @@ impl Core {
                     if let Some(waker) = &slot.waker {
                         waker.mark_finished();
                     }
-                    (slot.number, tasks.free(id))
+                    (self.number_of(slot), tasks.free(id))
                 };
                 self.drop_leftovers(number, leftovers);
             }

@@ -20,7 +20,7 @@ use crate::error::JoinError;
 use crate::ids::TaskId;
 use crate::observe::{Event, Waiting};
 use crate::task::outputs::StoredOutput;
-use crate::task::{BoxedTask, TaskBody, TaskState};
+use crate::task::{BoxedTask, TaskBody, TaskSlot, TaskState};
 
 impl Core {
     /// Puts `future` in the task table and on the ready queue (asyncio's `create_task`). Returns
@@ -51,8 +51,7 @@ impl Core {
             // Erase the future's type so tasks of every type share one table (the `Task` trait
             // files the output when it finishes). This box is the one allocation of a spawn.
             let boxed: BoxedTask = Box::pin(future);
-            let (id, slot) = tasks.allocate(TaskBody::Future(boxed), name, location);
-            let number = slot.number;
+            let (id, number, slot) = tasks.allocate(TaskBody::Future(boxed), name, location);
             // Reuse the waker's shared part when no clone of it outlived the previous task.
             let task = match slot.waker.as_mut().and_then(Arc::get_mut) {
                 Some(waker) => {
@@ -124,6 +123,15 @@ impl Core {
         });
     }
 
+    /// A task's number. Its waker carries it; while the task is being polled the loop holds the
+    /// waker, and the watch knows the number of the task it is polling.
+    pub(super) fn number_of(&self, slot: &TaskSlot<Arc<TaskWaker>>) -> u64 {
+        match (&slot.waker, self.watch.running.get()) {
+            (Some(waker), _) => waker.number(),
+            (None, running) => running.map_or(0, |(_, number)| number),
+        }
+    }
+
     pub(super) fn put_waker_back(&self, id: TaskId, task_waker: Arc<TaskWaker>) {
         if let Some(slot) = self.tasks.borrow_mut().get_mut(id) {
             slot.waker = Some(task_waker);
@@ -166,7 +174,7 @@ impl Core {
                 wake_guarded(waker, "as the task it awaits finished");
             }
         } else {
-            let number = slot.number;
+            let number = self.number_of(slot);
             let leftovers = tasks.free(id);
             drop(tasks);
             if let Err(error) = &outcome {
@@ -214,7 +222,7 @@ impl Core {
             return Poll::Ready(Ok(output));
         }
         let old = crate::store_waker::store_waker(&mut slot.join_waker, cx.waker());
-        let number = slot.number;
+        let number = self.number_of(slot);
         drop(tasks);
         drop(old);
         self.note_waiting(|| Waiting::Task(number));
@@ -230,7 +238,7 @@ impl Core {
         slot.has_handle = false;
         let old_waker = slot.join_waker.take();
         if slot.state == TaskState::Done {
-            let number = slot.number;
+            let number = self.number_of(slot);
             let leftovers = tasks.free(id);
             drop(tasks);
             if let Some(TaskBody::Failed(failure)) = &leftovers {
@@ -260,7 +268,7 @@ impl Core {
                     _ => None,
                 };
                 slot.state = TaskState::Done;
-                let number = slot.number;
+                let number = self.number_of(slot);
                 drop(tasks);
                 self.trace(|| Event::Aborted(id));
                 if let Some(future) = future {

@@ -49,14 +49,15 @@ impl<W> TaskTable<W> {
         self.spawned
     }
 
-    /// Takes a free slot (or grows the table) for a new task and gives it its number. The slot
-    /// is `Scheduled`, holds `body`, and has a handle; the caller queues it.
+    /// Takes a free slot (or grows the table) for a new task, and hands out its number. The slot
+    /// is `Scheduled`, holds `body`, and has a handle; the caller gives it its waker (which
+    /// carries the number) and queues it.
     pub(crate) fn allocate(
         &mut self,
         body: TaskBody,
         name: Option<Arc<str>>,
         location: &'static Location<'static>,
-    ) -> (TaskId, &mut TaskSlot<W>) {
+    ) -> (TaskId, u64, &mut TaskSlot<W>) {
         let number = self.next_number();
         self.live += 1;
         let index = match self.free.pop() {
@@ -71,7 +72,6 @@ impl<W> TaskTable<W> {
                     state: TaskState::Free,
                     has_handle: false,
                     abort_requested: false,
-                    number: 0,
                     body: TaskBody::Empty,
                     join_waker: None,
                     waker: None,
@@ -87,14 +87,13 @@ impl<W> TaskTable<W> {
         let slot = &mut self.slots[index as usize];
         slot.state = TaskState::Scheduled;
         slot.has_handle = true;
-        slot.number = number;
         slot.body = body;
         slot.location = Some(location);
         let id = TaskId {
             index,
             generation: slot.generation,
         };
-        (id, slot)
+        (id, number, slot)
     }
 
     /// The slot of a live task, or `None` if the id is stale (its task ended and the slot moved on).

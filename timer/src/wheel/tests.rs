@@ -379,3 +379,30 @@ fn debug_output_needs_no_debug_payload() {
     assert!(text.contains("len: 1"), "{text}");
     assert!(text.contains("next_expiration: Some(7)"), "{text}");
 }
+
+#[test]
+fn timers_on_many_pages_keep_their_keys_and_fire_in_order() {
+    use crate::entries::PAGE;
+    let mut wheel = TimerWheel::new();
+    let count = 3 * PAGE + 7; // the last page is part full
+    let keys: Vec<_> = (0..count)
+        .map(|i| wheel.insert(10 + i as u64 % 500, i))
+        .collect();
+    assert_eq!(wheel.capacity(), count);
+    // Cancel every third timer, on every page; each key still finds its own timer.
+    for (i, key) in keys.iter().enumerate().step_by(3) {
+        assert_eq!(wheel.cancel(*key), Some(i));
+    }
+    let fired = advance(&mut wheel, 10_000);
+    let expected: Vec<usize> = {
+        let mut left: Vec<usize> = (0..count).filter(|i| i % 3 != 0).collect();
+        left.sort_by_key(|i| (10 + *i as u64 % 500, *i));
+        left
+    };
+    assert_eq!(fired, expected);
+    // The freed entries are reused before a new page is made.
+    for i in 0..count {
+        wheel.insert(20_000, i);
+    }
+    assert_eq!(wheel.capacity(), count);
+}
