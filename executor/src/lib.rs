@@ -101,9 +101,17 @@ mod sizes {
     fn the_parts_of_a_task_keep_their_size() {
         type Slot = task::TaskSlot<Arc<event_loop::waker::TaskWaker>>;
         assert_eq!(size_of::<Slot>(), 80, "a task's slot");
-        assert_eq!(size_of::<Option<observe::Waiting>>(), 16, "what a task waits on");
+        assert_eq!(
+            size_of::<Option<observe::Waiting>>(),
+            16,
+            "what a task waits on"
+        );
         // 24 bytes: with its reference counts, 40 — malloc's 48-byte size class.
-        assert_eq!(size_of::<event_loop::waker::TaskWaker>(), 24, "a task's waker");
+        assert_eq!(
+            size_of::<event_loop::waker::TaskWaker>(),
+            24,
+            "a task's waker"
+        );
         assert_eq!(size_of::<JoinHandle<()>>(), 16, "a JoinHandle");
         assert_eq!(size_of::<Sleep>(), 24, "a Sleep");
     }

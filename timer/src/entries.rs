@@ -130,15 +130,34 @@ impl From<PackedPosition> for Position {
 }
 
 /// Entries per page: a power of two, so an index splits into page and place with a shift and a
-/// mask. A page of entries with a `Waker` payload is 40 KiB.
-pub(crate) const PAGE: usize = 1024;
+/// mask, and the place needs no bounds check. A page of entries with a `Waker` payload is 10 KiB.
+pub(crate) const PAGE: usize = 256;
+
+/// One page: a fixed number of entries, made all at once (the unused ones free of any timer).
+type Page<T> = Box<[Entry<T>; PAGE]>;
+
+/// A page of entries that hold no timer yet.
+fn new_page<T>() -> Page<T> {
+    let entries: Box<[Entry<T>]> = (0..PAGE)
+        .map(|_| Entry {
+            value: None,
+            deadline: 0,
+            generation: 0,
+            links: Links::UNLINKED,
+            position: Position { level: 0, slot: 0 }.into(),
+        })
+        .collect();
+    entries
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("a page has PAGE entries"))
+}
 
 /// The slab: every entry the wheel has ever needed at once, live or free.
 #[derive(Debug)]
 pub(crate) struct Entries<T> {
-    /// Live and free entries, side by side, [`PAGE`] to a page; every page but the last is
-    /// full. Indexes never change, and no entry ever moves.
-    pages: Vec<Vec<Entry<T>>>,
+    /// Live and free entries, side by side, [`PAGE`] to a page; the entries of the last page past
+    /// `created` are not in use yet. Indexes never change, and no entry ever moves.
+    pages: Vec<Page<T>>,
     /// How many entries exist, live or free.
     created: usize,
     /// The most recently freed entry, or [`NO_ENTRY`]. Reusing the most recent one first keeps
@@ -199,20 +218,13 @@ impl<T> Entries<T> {
             .filter(|&index| index != NO_ENTRY)
             .expect("glassloop-timer: more than 4,294,967,294 live timers; cancel some first");
         if self.created % PAGE == 0 {
-            self.pages.push(Vec::with_capacity(PAGE));
+            self.pages.push(new_page());
         }
         self.created += 1;
-        let page = self
-            .pages
-            .last_mut()
-            .expect("a page with room was just made");
-        page.push(Entry {
-            value: Some(value),
-            deadline,
-            generation: 0,
-            links: Links::UNLINKED,
-            position: unplaced.into(),
-        });
+        let entry = self.entry_mut(index);
+        entry.value = Some(value);
+        entry.deadline = deadline;
+        entry.position = unplaced.into();
         TimerKey {
             index,
             generation: 0,
@@ -243,7 +255,7 @@ impl<T> Entries<T> {
     /// past the end — is `None`.
     pub(crate) fn index_of(&self, key: TimerKey) -> Option<u32> {
         let index = key.index as usize;
-        let entry = self.pages.get(index / PAGE)?.get(index % PAGE)?;
+        let entry = &self.pages.get(index / PAGE)?[index % PAGE];
         // The `value` check is belt and braces: a free entry's generation was bumped past every
         // key handed out for it, so the generation test alone already rejects it.
         let current = entry.generation == key.generation && entry.value.is_some();

@@ -102,40 +102,40 @@ impl Clock {
     }
 }
 
-/// An `Instant` in 8 bytes instead of 16: nanoseconds from a base instant the process takes once.
+/// An `Instant` in 8 bytes instead of 16: nanoseconds since a time base the process takes once.
 ///
 /// A `Sleep` keeps its deadline in one of these, and a sleeping task carries its `Sleep` in the
 /// box of its future: eight bytes less there moves the box to a smaller malloc size class, which
-/// with a million sleeping tasks is 16 MB. It is exact to the nanosecond within ±292 years of the
-/// base; further out, it is clamped there.
+/// with a million sleeping tasks is 16 MB. The base is a year before the first one is made, so an
+/// instant is exact to the nanosecond from then until 584 years later; earlier instants count as
+/// the base (a deadline that long past is past all the same).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct PackedInstant(i64);
+pub(crate) struct PackedInstant(u64);
 
 impl PackedInstant {
     pub(crate) fn new(at: Instant) -> PackedInstant {
-        let base = time_base();
-        let nanos = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
-        PackedInstant(match at.checked_duration_since(base) {
-            Some(after) => nanos(after),
-            None => -nanos(base.duration_since(at)),
-        })
+        // Whole seconds and nanoseconds in plain u64 arithmetic: `as_nanos` would go through u128.
+        let since = at.saturating_duration_since(time_base());
+        let nanos = since.as_secs().saturating_mul(1_000_000_000);
+        PackedInstant(nanos.saturating_add(u64::from(since.subsec_nanos())))
     }
 
     pub(crate) fn get(self) -> Instant {
         let base = time_base();
-        let offset = Duration::from_nanos(self.0.unsigned_abs());
-        let at = match self.0 >= 0 {
-            true => base.checked_add(offset),
-            false => base.checked_sub(offset),
-        };
-        at.unwrap_or(base)
+        base.checked_add(Duration::from_nanos(self.0))
+            .unwrap_or(base)
     }
 }
 
-/// The instant packed instants count from: taken the first time one is made.
+/// The instant packed instants count from: a year before the first one was made (or then, where
+/// the platform's clock cannot go back that far).
 fn time_base() -> Instant {
     static BASE: OnceLock<Instant> = OnceLock::new();
-    *BASE.get_or_init(Instant::now)
+    *BASE.get_or_init(|| {
+        let now = Instant::now();
+        now.checked_sub(Duration::from_secs(365 * 24 * 3600))
+            .unwrap_or(now)
+    })
 }
 
 /// Whole milliseconds in `d`, rounded down.
@@ -198,6 +198,7 @@ mod tests {
             now + Duration::from_nanos(1),
             now + Duration::from_secs(100 * 365 * 24 * 3600),
             now - Duration::from_millis(1500),
+            now - Duration::from_secs(300 * 24 * 3600),
         ] {
             assert_eq!(PackedInstant::new(at).get(), at);
         }

@@ -36,13 +36,15 @@ impl Timers {
         }
     }
 
-    /// Arms a timer that wakes `waker` at `deadline`; returns its key and where in the wheel it
-    /// went.
-    pub(crate) fn arm(&self, deadline: Instant, waker: Waker) -> (TimerKey, Option<Position>) {
+    /// Arms a timer that wakes `waker` at `deadline`.
+    pub(crate) fn arm(&self, deadline: Instant, waker: Waker) -> TimerKey {
         let tick = self.clock.deadline_tick(deadline);
-        let mut wheel = self.wheel.borrow_mut();
-        let key = wheel.insert(tick, Some(waker));
-        (key, wheel.position(key))
+        self.wheel.borrow_mut().insert(tick, Some(waker))
+    }
+
+    /// Where in the wheel an armed timer is (for the trace).
+    pub(crate) fn position(&self, key: TimerKey) -> Option<Position> {
+        self.wheel.borrow().position(key)
     }
 
     /// Moves an armed timer to `deadline`, keeping its waker. `None` if it is no longer armed.

@@ -305,23 +305,25 @@ impl Core {
 
     /// A poll returned `Pending`: the future goes back in its slot, and the task waits for a wake
     /// (or, woken during the poll, goes straight back on the ready queue).
+    #[inline(always)]
     fn after_pending(&self, id: TaskId, future: crate::task::BoxedTask, waker: Arc<TaskWaker>) {
         let mut tasks = self.tasks.borrow_mut();
-        let number = waker.number();
         let Some(slot) = tasks.get_mut(id) else {
             // Only a runtime dropped from inside one of its own tasks gets here.
             drop(tasks);
-            self.drop_future(number, future);
+            self.drop_future(waker.number(), future);
             return;
         };
-        slot.waker = Some(waker);
         if slot.abort_requested {
             // `abort` was called from inside its own poll; finish the job now.
+            let number = waker.number();
+            slot.waker = Some(waker);
             drop(tasks);
             self.drop_future(number, future);
             self.complete(id, Err(JoinError::cancelled(number)));
             return;
         }
+        slot.waker = Some(waker);
         slot.body = TaskBody::Future(future);
         if slot.state == TaskState::Notified {
             slot.state = TaskState::Scheduled;

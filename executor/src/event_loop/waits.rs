@@ -52,10 +52,10 @@ impl Core {
 
     /// Arms a timer that wakes `waker` at `deadline` (asyncio's `call_at`).
     pub(crate) fn arm_timer(&self, deadline: Instant, waker: Waker) -> TimerKey {
-        let (key, position) = self.timers.arm(deadline, waker);
+        let key = self.timers.arm(deadline, waker);
         self.trace(|| Event::TimerArmed {
             deadline,
-            position,
+            position: self.timers.position(key),
             by: self.watch.cause(),
         });
         key

@@ -152,8 +152,8 @@ impl Sleep {
         }
     }
 
-    fn arm(&mut self, core: &Core, cx: &mut Context<'_>) {
-        let key = core.arm_timer(self.deadline.get(), cx.waker().clone());
+    fn arm(&mut self, core: &Core, deadline: Instant, cx: &mut Context<'_>) {
+        let key = core.arm_timer(deadline, cx.waker().clone());
         let loop_id = NonZeroU64::new(core.id).expect("loops are numbered from 1");
         self.timer = Some((loop_id, key));
     }
@@ -179,11 +179,11 @@ impl Future for Sleep {
                     if !core.refresh_timer(key, cx.waker()) {
                         // Fired but the deadline is still ahead: only possible if the clock went
                         // backwards under us. Arm again rather than sleep forever.
-                        this.arm(core, cx);
+                        this.arm(core, deadline, cx);
                     }
                 }
                 // First poll, or polled by a different loop than before: arm in this one.
-                _ => this.arm(core, cx),
+                _ => this.arm(core, deadline, cx),
             }
             core.note_waiting(|| Waiting::Timer(deadline));
             Poll::Pending
