@@ -16,6 +16,8 @@
 //!
 //! The [`gather!`](crate::gather!) macro is the fixed-size, mixed-type form: `gather!(a, b).await`
 //! is a tuple.
+//!
+//! Read next: [`select.rs`](mod@crate::select), waiting for the first of many.
 
 use std::future::Future;
 use std::ops::ControlFlow;

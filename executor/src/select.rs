@@ -9,6 +9,8 @@
 //!
 //! [`as_completed`] hands outputs back one by one in the order they finish, polling only the
 //! futures that were woken, as [`gather`](fn@crate::gather) does.
+//!
+//! Read next: [`task_group.rs`](crate::task_group), tasks that finish together.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -7,6 +7,8 @@
 //!
 //! asyncio collects every error into an `ExceptionGroup`; here the first one is returned, and the
 //! siblings it cancelled finish as `JoinError::is_cancelled` in their handles.
+//!
+//! Read next: [`yield_now.rs`](mod@crate::yield_now), the smallest future of all.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -2,6 +2,8 @@
 //!
 //! The future wakes its own task and returns `Pending` once. The task goes to the back of the ready
 //! queue, so every task that was already ready runs before it is polled again.
+//!
+//! Read next: [`sync/`](crate::sync), tasks waiting for each other.
 
 use std::future::Future;
 use std::pin::Pin;

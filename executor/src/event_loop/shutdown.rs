@@ -10,7 +10,6 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 
 use super::{context, Core};
 use crate::observe::WakeCause;
@@ -48,7 +47,6 @@ impl Core {
         let wheel = self.timers.take_all();
         let _ = catch_unwind(AssertUnwindSafe(move || drop(wheel)));
         self.watch.finish(&**self, self.timers.clock.now());
-        self.shared.closed.store(true, Ordering::Release);
         context::unregister_loop(self.id);
     }
 }

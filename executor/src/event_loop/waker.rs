@@ -68,8 +68,6 @@ pub(crate) struct Shared {
     /// `to_thread` jobs still running: under virtual time the clock may not jump while one is
     /// outstanding, because its completion is a wake the loop must wait for.
     pub(crate) blocking_jobs: AtomicUsize,
-    /// Set when the loop has shut down: its tasks are all gone.
-    pub(crate) closed: AtomicBool,
     /// Replaces the system's name resolution, when the `Builder` was given one.
     pub(crate) resolver: Option<Resolver>,
 }
@@ -90,7 +88,6 @@ impl Shared {
             notified: AtomicBool::new(false),
             poll_waker,
             blocking_jobs: AtomicUsize::new(0),
-            closed: AtomicBool::new(false),
             resolver,
         };
         Ok((shared, remote_inbox))

@@ -4,6 +4,8 @@
 //! Linux has no readiness events for regular files (epoll refuses them: a file is always "ready",
 //! the disk just makes you wait). So each function here runs the ordinary `std::fs` call on the
 //! [`to_thread`] pool and awaits it.
+//!
+//! Read next: the API above everything, starting with [`spawn.rs`](mod@crate::spawn).
 
 use std::io;
 use std::path::Path;

@@ -13,6 +13,8 @@
 //! **Cancellation:** every future here can be dropped at its await point without losing data that
 //! was already read: a `read` that is dropped before it completes has read nothing; a `write_all`
 //! that is dropped may have written a prefix of the buffer.
+//!
+//! Read next: [`resolve.rs`](super::resolve), where the addresses come from.
 
 use std::future::poll_fn;
 use std::io::{self, Read, Write};

@@ -5,6 +5,8 @@
 //! signal-hook crate: the handler writes a byte to a pipe, and the pipe's read end is registered
 //! with the selector like any socket. A signal then becomes ordinary readiness, and the task
 //! waiting for it is woken by the loop like any other I/O wait.
+//!
+//! Read next: [`blocking.rs`](super::blocking), work that cannot be made non-blocking.
 
 use std::future::poll_fn;
 use std::io;

@@ -14,6 +14,8 @@
 //!   next waiter, so a cancellation never swallows a wake meant for someone else.
 //!
 //! The shared list is in [`wait_list.rs`](wait_list).
+//!
+//! Read next: [`wait_list.rs`](wait_list), the list every primitive here is built on.
 
 mod event;
 mod lock;

@@ -4,6 +4,8 @@
 //! An [`Interval`] keeps a schedule instead: tick *n* is due at `start + n × period`, whatever the
 //! work in between cost. When the loop falls behind (a tick is already overdue when asked for), the
 //! [`MissedTickBehavior`] decides what happens.
+//!
+//! Read next: [`io/`](crate::io), the other way to wait: sockets.
 
 use std::time::{Duration, Instant};
 

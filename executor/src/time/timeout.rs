@@ -3,6 +3,8 @@
 //! A timeout races a future against a [`Sleep`](crate::Sleep). Most timeouts never fire (a request
 //! that answers in time), so this one is built to cost almost nothing in that case: the inner future
 //! is polled first, and the timer is armed only if the inner future is still pending.
+//!
+//! Read next: [`interval.rs`](mod@super::interval), ticks on a schedule.
 
 use std::error::Error;
 use std::fmt;
