@@ -30,6 +30,7 @@
 
 mod contenders;
 mod measure;
+mod outcome;
 mod report;
 mod targets;
 mod worker;
@@ -40,7 +41,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use contenders::Contender;
-use report::{Outcome, Setting};
+use outcome::Outcome;
+use report::Setting;
 use worker::Worker;
 use workloads::Workload;
 

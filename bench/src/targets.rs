@@ -11,7 +11,7 @@
 //!   `tcp_echo`.
 
 use crate::contenders::Contender;
-use crate::report::{format_ratio, format_value, Outcome};
+use crate::outcome::{format_ratio, format_value, Outcome};
 
 /// Whether a target holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
