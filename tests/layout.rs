@@ -1,7 +1,7 @@
 //! The house a reader walks: every source file opens with what it is, and imports point down.
 //!
 //! The executor and the timer crates are laid out in layers (see the map in
-//! `executor/src/lib.rs` and "How the source is laid out" in `docs/event-loop.md`). These tests
+//! `executor/src/lib.rs` and "How the source is laid out" in `docs/README.md`). These tests
 //! read the source as text and hold the layout to its promises:
 //!
 //! - every file opens with `//!` lines (what it is, its asyncio twin, what to read next);

@@ -81,24 +81,22 @@ fn tea_and_toast_timeline_matches_its_snapshot() {
     assert_golden("tea_and_toast.timeline.txt", &chart);
 }
 
-/// The chapter that reads get_user's trace quotes the golden transcript between two markers; it
-/// must quote it exactly, so the book cannot drift from what the loop prints.
+/// The chapter that reads get_user's trace quotes the whole golden transcript, in the ```text
+/// block after its marker (see `tests/book.rs`); it must quote it exactly, so the book cannot
+/// drift from what the loop prints.
 #[test]
 fn the_book_quotes_the_real_get_user_transcript() {
-    const BEGIN: &str = "<!-- golden: tests/golden/get_user.trace.txt -->\n```text\n";
-    const END: &str = "```\n<!-- end golden -->";
+    const BEGIN: &str = "<!-- output: tests/golden/get_user.trace.txt -->\n```text\n";
+    const END: &str = "```\n";
     let chapter_path = repo_path("docs/reading-the-trace.md");
     let chapter = std::fs::read_to_string(&chapter_path).expect("read the chapter");
     let golden = std::fs::read_to_string(repo_path("tests/golden/get_user.trace.txt"))
         .expect("read the golden transcript");
     let start = chapter
         .find(BEGIN)
-        .expect("the chapter has the begin marker")
+        .expect("the chapter has the marker and the block")
         + BEGIN.len();
-    let end = start
-        + chapter[start..]
-            .find(END)
-            .expect("the chapter has the end marker");
+    let end = start + chapter[start..].find(END).expect("the block is closed");
     if blessing() {
         let rewritten = format!("{}{golden}{}", &chapter[..start], &chapter[end..]);
         std::fs::write(&chapter_path, rewritten).expect("rewrite the chapter");

@@ -6,6 +6,8 @@
 #[path = "../examples/users_api/demo.rs"]
 mod users_api;
 
+mod support;
+
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -572,6 +574,8 @@ struct Program {
     child: std::process::Child,
     stdout: std::io::BufReader<std::process::ChildStdout>,
     port: u16,
+    /// The two lines it printed first (read by `start`).
+    opening: Vec<String>,
 }
 
 impl Program {
@@ -589,6 +593,7 @@ impl Program {
             child,
             stdout,
             port: 0,
+            opening: Vec::new(),
         };
         let first_line = program.line();
         program.port = first_line
@@ -598,6 +603,7 @@ impl Program {
             .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"));
         let second_line = program.line();
         assert!(second_line.contains("Ctrl-C"), "{second_line:?}");
+        program.opening = vec![first_line, second_line];
         program
     }
 
@@ -661,8 +667,8 @@ fn the_users_api_program_prints_its_port_and_serves() {
     );
 }
 
-/// Issue 7, as a user sees it: Ctrl-C (a real SIGINT, from `kill -INT`) while a request waits for
-/// the database. Plain blocking sockets on the test's side, so nothing here depends on glassloop.
+/// A graceful shutdown as a user sees it: Ctrl-C (a real SIGINT, from `kill -INT`) while a
+/// request waits for the database. Plain blocking sockets on the test's side, so nothing here depends on glassloop.
 #[test]
 fn ctrl_c_lets_the_request_in_flight_finish_then_exits_0() {
     use std::io::{Read, Write};
@@ -786,4 +792,73 @@ fn a_second_ctrl_c_stops_waiting() {
     let mut nothing = Vec::new();
     let _ = busy.read_to_end(&mut nothing); // closed, or reset: either way, no answer
     assert!(nothing.is_empty(), "a cancelled request gets no answer");
+}
+
+/// docs/http.md quotes what the program prints when Ctrl-C comes while one client waits for the
+/// database and another sits idle. This is that scenario, with the access log on (no `--quiet`)
+/// and the default grace period; every line it prints must be the book's, ports aside (the
+/// book's `$ ` command line and the `^C` the terminal echoes are not the program's).
+#[test]
+fn the_book_quotes_what_ctrl_c_prints() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream as StdStream;
+
+    let Some(path) = users_api_program() else {
+        eprintln!("skipped: the users_api example is not built (run the whole `cargo test`)");
+        return;
+    };
+    let mut program = Program::start(&path, &["--port", "0", "--db-delay-ms", "2000"]);
+    let mut busy = StdStream::connect(program.addr()).unwrap();
+    busy.write_all(b"GET /users/2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut idle = StdStream::connect(program.addr()).unwrap();
+    for stream in [&busy, &idle] {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+    }
+    // Time for the server to read the request and start the (2 s) database call.
+    std::thread::sleep(Duration::from_millis(600));
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &program.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+
+    let mut printed = program.opening.clone();
+    printed.push(program.line());
+    let mut nothing = Vec::new();
+    idle.read_to_end(&mut nothing).unwrap();
+    let mut answer = String::new();
+    busy.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
+    drop((busy, idle));
+    loop {
+        let line = program.line();
+        if line.is_empty() {
+            break; // the end of its output: it has exited
+        }
+        printed.push(line);
+    }
+    assert_eq!(
+        program.wait_for_exit(Duration::from_secs(10)).code(),
+        Some(0)
+    );
+
+    let printed: Vec<String> = printed
+        .iter()
+        .map(|line| support::without_ports(line.trim_end()))
+        .collect();
+    let quoted: Vec<String> = support::book_quote(
+        "docs/http.md",
+        "tests/users_api.rs the_book_quotes_what_ctrl_c_prints",
+    )
+    .iter()
+    .filter(|line| !line.starts_with("$ "))
+    .map(|line| support::without_ports(line.strip_prefix("^C").unwrap_or(line)))
+    .collect();
+    assert_eq!(
+        quoted, printed,
+        "docs/http.md's Ctrl-C transcript (left) is not what users_api prints (right)"
+    );
 }

@@ -126,3 +126,57 @@ pub fn assert_same_text(expected: &str, actual: &str, what: &str) {
         }
     }
 }
+
+/// The book's marker for a quoted program output: `<!-- output: SOURCE -->` on the line right
+/// before a ```text block (`tests/book.rs` explains the convention).
+pub fn output_marker(source: &str) -> String {
+    format!("<!-- output: {source} -->")
+}
+
+/// The lines of the ```text block that `doc` (a path from the repository's root) marks as
+/// coming from `source`, with the block's indentation removed. Panics if there is none.
+pub fn book_quote(doc: &str, source: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(repo_path(doc))
+        .unwrap_or_else(|error| panic!("cannot read {doc}: {error}"));
+    let marker = output_marker(source);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|line| line.trim() == marker)
+        .unwrap_or_else(|| panic!("{doc} has no quote marked {marker}"));
+    let fence = lines.get(at + 1).copied().unwrap_or_default();
+    assert!(
+        fence.trim() == "```text",
+        "in {doc}, {marker} must be followed by a ```text block"
+    );
+    let indent = fence.len() - fence.trim_start().len();
+    lines[at + 2..]
+        .iter()
+        .take_while(|line| line.trim() != "```")
+        .map(|line| {
+            let strip = line.len() - line.trim_start().len();
+            line[strip.min(indent)..].trim_end().to_owned()
+        })
+        .collect()
+}
+
+/// `line` with every port of 127.0.0.1 written `PORT`, and runs of spaces made one: a quote made
+/// on another day had other ports, and the columns around them moved with their width.
+pub fn without_ports(line: &str) -> String {
+    const HOST: &str = "127.0.0.1:";
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(at) = rest.find(HOST) {
+        out.push_str(&rest[..at + HOST.len()]);
+        rest = &rest[at + HOST.len()..];
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits > 0 {
+            out.push_str("PORT");
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    let indent = out.len() - out.trim_start().len();
+    let words: Vec<&str> = out.split_whitespace().collect();
+    format!("{}{}", &out[..indent], words.join(" "))
+}

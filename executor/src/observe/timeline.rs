@@ -4,8 +4,10 @@
 //! asyncio has no such chart; its debug mode only logs slow callbacks. The timeline is a watcher
 //! of the same events as the [trace](super::trace): it notes, for each task, when it was spawned,
 //! the stretches of time during which it was being polled, and how it ended. When the runtime is
-//! dropped it draws one row per task, time running left to right. This is `sync_vs_async`'s:
+//! dropped it draws one row per task, time running left to right. This is `sync_vs_async`'s
+//! (`cargo run --example sync_vs_async -- --virtual` ends with it):
 //!
+//! <!-- output: tests/golden/sync_vs_async.trace.txt -->
 //! ```text
 //! timeline (virtual time): 6.000 s in all, one column = 100 ms
 //!   S spawned  # running  | polled briefly  - waiting  D done  X panicked  C cancelled

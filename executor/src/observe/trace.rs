@@ -1,8 +1,10 @@
 //! The trace: the loop narrating itself, one line per event — asyncio's debug mode, made readable.
 //!
 //! With `GLASSLOOP_TRACE=1` (or [`Builder::trace`](crate::Builder::trace)) every step the loop takes
-//! is printed, in asyncio's words. This is the start of `examples/get_user.rs`:
+//! is printed, in asyncio's words. This is the start of `examples/get_user.rs` on virtual time
+//! (`GLASSLOOP_TRACE=1 cargo run --example get_user -- --virtual`):
 //!
+//! <!-- output: tests/golden/get_user.trace.txt -->
 //! ```text
 //! [   0.000s] block_on: the loop starts and schedules main()
 //! [   0.000s] main() polled
@@ -10,11 +12,12 @@
 //! [   0.000s] timer armed by main(): due at 1.000s, wheel level 1 slot 15
 //! [   0.000s] timer armed by main(): due at 1.000s, wheel level 1 slot 15
 //! [   0.000s] main() → Pending: waits at an .await
-//! [   0.000s] loop parks in the selector: no task ready, the timer wheel is due in 960 ms
-//! [   0.961s] loop wakes: timeout (the timer wheel is due)
+//! [   0.000s] loop parks: no task ready, the timer wheel is due in 960 ms; virtual time jumps the clock to 0.960s
+//! [   0.960s] timer wheel: a coarse slot came due; its timers move down to a finer level
 //! ```
 //!
-//! `docs/reading-the-trace.md` reads the whole of it, line by line.
+//! `docs/reading-the-trace.md` reads the whole of it, line by line, and lists every kind of line
+//! `describe` can write.
 //!
 //! Every line is the loop's time, then the event. The events, in the order a task meets them:
 //!
@@ -22,21 +25,23 @@
 //! |---|---|---|
 //! | spawned | a task entered the task table and the ready queue | `create_task` |
 //! | polled → Pending / Ready | the loop ran the task up to its next `.await`, or to its end | `Task.__step` |
-//! | woken by … | a waker put the task back on the ready queue; the cause says who | `call_soon` |
+//! | woken by … | a wake queued the task again (for `main()`: marked it to be polled); the cause says who | `call_soon` |
 //! | timer armed / fired / cancelled | a `sleep` went into the wheel / its deadline came / it was dropped first | `call_at`, `TimerHandle.cancel` |
-//! | loop parks / wakes | nothing to run: the loop waits in epoll | `selector.select(timeout)` |
+//! | loop parks / wakes | nothing to run: the loop waits in epoll (or, on virtual time, jumps its clock) | `selector.select(timeout)` |
 //!
 //! # Who woke whom
 //!
 //! A waker carries only a task id, so it cannot say who is calling it. The loop knows, though: it
 //! is either polling some task, firing timers, handing out I/O events or draining the cross-thread
-//! channel. It notes which as it goes (in the [`Watch`](super::watch::Watch)), and when a wake
-//! actually queues a task, the `Woken` event carries that cause.
+//! channel. It notes which as it goes (`Watch::set_cause`, in the [`Watch`](super::watch::Watch)),
+//! and when a wake actually queues a task, the `Woken` event carries that cause.
 //!
 //! # Cost
 //!
-//! Tracing off costs one branch per event: the [`Watch`](super::watch::Watch) checks an `Option`
-//! and builds the event only when it is `Some`; the cause is written only when it is `Some`.
+//! With nobody watching, a poll checks nothing: the loop decides once per turn whether anyone
+//! watches, and the unwatched copy of its polling loop records no event. Everywhere else, an event
+//! costs one branch: [`Watch::record`](super::watch::Watch::record) checks an `Option` and builds
+//! the event only when it is `Some`; the cause is written only when it is `Some`.
 //!
 //! Read next: [`dump.rs`](super::dump), a watcher that speaks only when the loop is idle.
 
