@@ -10,7 +10,7 @@
 //! 4. async HTTP calls — `http_get`;
 //! 5. a backend endpoint — `users_api`.
 //!
-//! Plain, it runs in real time (about 20 s, most of it the demos' deliberate waiting). With
+//! Plain, it runs in real time (about 25 s, most of it the demos' deliberate waiting). With
 //! `-- --virtual` it runs on virtual time: the same printed times, in a fraction of a second.
 //!
 //! The demos are not copied here: each example file is included as a module (`#[path]` below) and

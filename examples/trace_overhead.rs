@@ -1,9 +1,10 @@
 //! `trace_overhead` — what the trace costs: nothing you can measure when it is off.
 //!
-//! Not a lesson of the tour but a check on a promise the trace makes: with tracing off, every
-//! place that records an event costs one branch (`Core::trace` tests whether the loop has a
-//! tracer). The workload is the worst case for that promise — all loop, no waiting: 200 tasks that
-//! each yield 1000 times (asyncio: `await asyncio.sleep(0)`), so every poll records three events
+//! Not a lesson of the tour but a check on a promise the trace makes: with tracing off, recording
+//! costs next to nothing (the loop decides once per turn whether anyone watches, and a wake tests
+//! it with one branch; see `Watch::record` in executor/src/observe/watch.rs). The workload is the
+//! worst case for that promise — all loop, no waiting: 200 tasks that each yield 1000 times
+//! (asyncio: `await asyncio.sleep(0)`), so with the trace on every poll records three events
 //! (polled, woken by itself, pending) and does almost nothing else.
 //!
 //! Run it in release mode, where the numbers mean something:
@@ -14,8 +15,8 @@
 //!
 //! It runs the workload with the trace off and with it on (writing to `io::sink()`, so only the
 //! bookkeeping and formatting are measured), alternating, and prints the median of each. To see
-//! what "off" costs, compare with a build in which `Core::trace` and `Core::note_wake_cause`
-//! (executor/src/event_loop/mod.rs) have empty bodies. `-- --off-only` skips the traced runs, for
+//! what "off" costs, compare with a build in which `Watch::record` and `Watch::set_cause`
+//! (executor/src/observe/watch.rs) have empty bodies. `-- --off-only` skips the traced runs, for
 //! counting instructions under a profiler:
 //!
 //! ```sh

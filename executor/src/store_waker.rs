@@ -26,7 +26,16 @@ use std::task::Waker;
 /// future from different places. Only the latest waker is sure to wake whoever waits now.
 pub(crate) fn store_waker(slot: &mut Option<Waker>, waker: &Waker) -> Option<Waker> {
     match slot {
-        Some(stored) if stored.will_wake(waker) => None,
-        _ => slot.replace(waker.clone()),
+        Some(stored) => refresh_waker(stored, waker),
+        None => slot.replace(waker.clone()),
     }
+}
+
+/// [`store_waker`], for a place that always holds a waker (an armed timer): replaces `stored`
+/// with `waker` unless it already wakes the same task, and returns the one it replaced.
+pub(crate) fn refresh_waker(stored: &mut Waker, waker: &Waker) -> Option<Waker> {
+    if stored.will_wake(waker) {
+        return None;
+    }
+    Some(std::mem::replace(stored, waker.clone()))
 }

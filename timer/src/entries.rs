@@ -14,10 +14,10 @@
 //!   reused, and the process keeps them (25 bytes per timer, measured). A full page is never
 //!   moved: the slab grows by adding a page. Index `i` is entry `i % PAGE` of page `i / PAGE`.
 //!
-//! - **A free list.** A cancelled or fired entry is not removed from the `Vec` (that would shift
+//! - **A free list.** A cancelled or fired entry is not removed from the slab (that would shift
 //!   every index after it). It is marked free and pushed onto a list of free entries, threaded
 //!   through the entries' own `next` links. The next insert pops that list before it ever grows
-//!   the `Vec`, so a program that keeps arming and cancelling timeouts reaches a steady size.
+//!   the slab, so a program that keeps arming and cancelling timeouts reaches a steady size.
 //! - **Generations.** When an entry is freed its generation goes up by one. A key remembers the
 //!   generation it was created with, so a key that outlived its timer (the timer fired, then the
 //!   entry was reused for somebody else's timer) no longer matches, and cancelling with it does

@@ -15,16 +15,15 @@ use std::time::Instant;
 use glassloop_timer::{Position, TimerKey, TimerWheel};
 
 use super::clock::Clock;
-use crate::store_waker::store_waker;
+use crate::store_waker::refresh_waker;
 
 /// The clock and the wheel of armed timers.
 pub(crate) struct Timers {
     pub(crate) clock: Clock,
-    /// Every armed timer; the payload is the waker to call when it fires (an `Option` only so that
-    /// [`store_waker`] can refresh it in place; an armed timer always has one).
-    wheel: RefCell<TimerWheel<Option<Waker>>>,
+    /// Every armed timer; the payload is the waker to call when it fires.
+    wheel: RefCell<TimerWheel<Waker>>,
     /// Reused buffer for the wakers of fired timers.
-    fired: RefCell<Vec<Option<Waker>>>,
+    fired: RefCell<Vec<Waker>>,
 }
 
 impl Timers {
@@ -39,7 +38,7 @@ impl Timers {
     /// Arms a timer that wakes `waker` at `deadline`.
     pub(crate) fn arm(&self, deadline: Instant, waker: Waker) -> TimerKey {
         let tick = self.clock.deadline_tick(deadline);
-        self.wheel.borrow_mut().insert(tick, Some(waker))
+        self.wheel.borrow_mut().insert(tick, waker)
     }
 
     /// Where in the wheel an armed timer is (for the trace).
@@ -58,7 +57,7 @@ impl Timers {
     /// Takes a timer out of the wheel; its waker comes back if it was still armed (for the caller
     /// to drop with no borrow held). A stale key cancels nothing: the wheel checks generations.
     pub(crate) fn cancel(&self, key: TimerKey) -> Option<Waker> {
-        self.wheel.borrow_mut().cancel(key).flatten()
+        self.wheel.borrow_mut().cancel(key)
     }
 
     /// Makes an armed timer wake `waker`. `Err` if the timer is no longer armed; `Ok` with the
@@ -66,14 +65,14 @@ impl Timers {
     pub(crate) fn refresh(&self, key: TimerKey, waker: &Waker) -> Result<Option<Waker>, ()> {
         let mut wheel = self.wheel.borrow_mut();
         let stored = wheel.get_mut(key).ok_or(())?;
-        Ok(store_waker(stored, waker))
+        Ok(refresh_waker(stored, waker))
     }
 
     /// The wakers of every timer due now, or `None` if no slot of the wheel came due (then the
     /// clock is not even read when no timer is armed). Give the buffer back with
     /// [`give_back`](Self::give_back). An empty list means a coarse slot came due whose timers
     /// are not due yet: they moved down to a finer level.
-    pub(crate) fn take_due(&self) -> Option<Vec<Option<Waker>>> {
+    pub(crate) fn take_due(&self) -> Option<Vec<Waker>> {
         if self.wheel.borrow().is_empty() {
             return None;
         }
@@ -88,7 +87,7 @@ impl Timers {
     }
 
     /// Returns the (emptied) buffer of fired wakers, for the next turn.
-    pub(crate) fn give_back(&self, fired: Vec<Option<Waker>>) {
+    pub(crate) fn give_back(&self, fired: Vec<Waker>) {
         *self.fired.borrow_mut() = fired;
     }
 
@@ -104,7 +103,7 @@ impl Timers {
     }
 
     /// Empties the wheel (at shutdown), handing back its wakers to drop with no borrow held.
-    pub(crate) fn take_all(&self) -> TimerWheel<Option<Waker>> {
+    pub(crate) fn take_all(&self) -> TimerWheel<Waker> {
         std::mem::take(&mut *self.wheel.borrow_mut())
     }
 }

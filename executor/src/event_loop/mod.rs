@@ -346,7 +346,7 @@ impl Core {
         }
         self.watch.set_cause(WakeCause::Timer);
         // Wake with no borrow held: waking runs code.
-        for waker in fired.drain(..).flatten() {
+        for waker in fired.drain(..) {
             self.trace(|| Event::TimerFired);
             wake_guarded(waker, "by a timer");
         }

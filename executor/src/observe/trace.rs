@@ -50,6 +50,7 @@ use std::time::{Duration, Instant};
 
 use super::event::{Event, Seen, WakeCause, Watcher};
 use super::labels::Labels;
+use crate::ids::TaskId;
 
 /// The trace's lines, as a watcher: one line per event.
 #[derive(Default)]
@@ -104,6 +105,7 @@ fn describe(out: &mut String, event: &Event, labels: &Labels, origin: Instant) -
             WakeCause::Task(other) if other == task => {
                 write!(out, "{} woken by itself", labels.get(*task))
             }
+            WakeCause::Main if *task == TaskId::MAIN => write!(out, "main() woken by itself"),
             WakeCause::OtherThread => {
                 write!(out, "{} woken from another thread", labels.get(*task))
             }
