@@ -143,8 +143,11 @@ impl<T> JoinHandle<T> {
     /// The task's future is dropped at once (or, if the task is the one calling `abort` on itself,
     /// as soon as its current poll returns), which runs its destructors: a pending `sleep` cancels its
     /// timer, a socket closes. Awaiting the handle then yields a `JoinError` for which
-    /// [`JoinError::is_cancelled`] is true. Aborting a task that already finished does nothing.
-    /// It may be called from any thread.
+    /// [`JoinError::is_cancelled`] is true — even if the task, having aborted itself, goes on to
+    /// return (asyncio's `cancel()` of the running task does the same) — or, if a destructor
+    /// panicked while the future was dropped, [`JoinError::is_panic`] (tokio's rule: the panic is
+    /// not lost). Aborting a task that already finished does nothing. It may be called from any
+    /// thread.
     ///
     /// ```
     /// # use glassloop_executor as glassloop;
@@ -215,10 +218,8 @@ impl fmt::Debug for AbortHandle {
     }
 }
 
-impl<T: 'static> Future for JoinHandle<T> {
-    type Output = Result<T, JoinError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+impl<T: 'static> JoinHandle<T> {
+    fn poll_unbudgeted(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         let this = self.get_mut();
         let task = match &this.link {
             Link::Task(task) => task,
@@ -238,6 +239,15 @@ impl<T: 'static> Future for JoinHandle<T> {
         let output = std::task::ready!(polled);
         this.link = Link::Taken; // the slot is free, and dropping the handle has nothing to do
         Poll::Ready(output)
+    }
+}
+
+impl<T: 'static> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    /// A `Ready` costs one operation of the task's budget (see [`budget.rs`](crate::event_loop::budget)).
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        crate::event_loop::budget::spend(cx, |cx| self.poll_unbudgeted(cx))
     }
 }
 

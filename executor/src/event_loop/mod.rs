@@ -33,6 +33,7 @@
 //!   note what they wait on;
 //! - [`introspect.rs`](introspect) — `all_tasks` and the loop's counters;
 //! - [`shutdown.rs`](shutdown) — dropping what is left when the runtime goes;
+//! - [`budget.rs`](budget) — how a task that is always ready is made to yield;
 //! - [`context.rs`](context) — which loop runs on this thread (asyncio's `get_running_loop`);
 //! - [`waker.rs`](waker) — how a wake gets back here, from this thread or another.
 //!
@@ -61,6 +62,7 @@ use crate::observe::{Event, WakeCause, Watch, WatchConfig};
 use crate::task::outputs::OutputArenas;
 use crate::task::{TaskBody, TaskState, TaskTable};
 
+pub(crate) mod budget;
 pub(crate) mod context;
 mod introspect;
 mod shutdown;
@@ -167,7 +169,7 @@ impl Core {
                 self.watch
                     .running
                     .set(Some((TaskId::MAIN, crate::ids::MAIN_NUMBER)));
-                let polled = future.as_mut().poll(&mut cx);
+                let polled = budget::with_budget(|| future.as_mut().poll(&mut cx));
                 self.watch.running.set(None);
                 if let Poll::Ready(output) = polled {
                     self.trace(|| Event::LoopDone);
@@ -273,7 +275,7 @@ impl Core {
             let mut cx = Context::from_waker(&waker);
             self.watch.running.set(Some((id, task_waker.number())));
             let result = catch_unwind(AssertUnwindSafe(|| {
-                future.as_mut().poll_task(&mut cx, &self.outputs)
+                budget::with_budget(|| future.as_mut().poll_task(&mut cx, &self.outputs))
             }));
             self.watch.running.set(None);
             result
@@ -289,9 +291,17 @@ impl Core {
         match result {
             Ok(Poll::Pending) => self.after_pending(id, future, task_waker),
             Ok(Poll::Ready(output)) => {
-                self.put_waker_back(id, task_waker);
+                let number = task_waker.number();
+                let aborted = self.put_waker_back(id, task_waker);
                 drop(future);
-                self.complete(id, Ok(output));
+                if aborted {
+                    // `abort` was called during the poll that finished the task: as asyncio's
+                    // `cancel()` of a task that then returns, the task counts as cancelled.
+                    self.drop_leftovers(number, Some(TaskBody::Output(output)));
+                    self.complete(id, Err(JoinError::cancelled(number)));
+                } else {
+                    self.complete(id, Ok(output));
+                }
             }
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
@@ -319,8 +329,8 @@ impl Core {
             let number = waker.number();
             slot.waker = Some(waker);
             drop(tasks);
-            self.drop_future(number, future);
-            self.complete(id, Err(JoinError::cancelled(number)));
+            let cancelled = self.cancel_future(number, future);
+            self.complete(id, Err(cancelled));
             return;
         }
         slot.waker = Some(waker);

@@ -6,7 +6,7 @@
 //! spawn gets a cancelled handle), each task is taken out of the table before it is dropped, and a
 //! panicking destructor is reported while the rest still run.
 //!
-//! Read next: [`context.rs`](super::context).
+//! Read next: [`budget.rs`](super::budget).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;

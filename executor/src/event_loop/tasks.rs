@@ -132,9 +132,22 @@ impl Core {
         }
     }
 
-    pub(super) fn put_waker_back(&self, id: TaskId, task_waker: Arc<TaskWaker>) {
-        if let Some(slot) = self.tasks.borrow_mut().get_mut(id) {
-            slot.waker = Some(task_waker);
+    /// Gives a polled task its waker back; says whether `abort` was called during the poll.
+    pub(super) fn put_waker_back(&self, id: TaskId, task_waker: Arc<TaskWaker>) -> bool {
+        let mut tasks = self.tasks.borrow_mut();
+        let Some(slot) = tasks.get_mut(id) else {
+            return false;
+        };
+        slot.waker = Some(task_waker);
+        slot.abort_requested
+    }
+
+    /// Drops an aborted task's future, and says how the task ended: cancelled — or panicked, if
+    /// a destructor panicked on the way (as tokio reports it: the panic is not lost).
+    pub(super) fn cancel_future(&self, number: u64, future: BoxedTask) -> JoinError {
+        match catch_unwind(AssertUnwindSafe(move || drop(future))) {
+            Ok(()) => JoinError::cancelled(number),
+            Err(payload) => JoinError::panicked(number, crate::error::panic_message(payload.as_ref())),
         }
     }
 
@@ -271,10 +284,11 @@ impl Core {
                 let number = self.number_of(slot);
                 drop(tasks);
                 self.trace(|| Event::Aborted(id));
-                if let Some(future) = future {
-                    self.drop_future(number, future);
-                }
-                self.complete(id, Err(JoinError::cancelled(number)));
+                let failure = match future {
+                    Some(future) => self.cancel_future(number, future),
+                    None => JoinError::cancelled(number),
+                };
+                self.complete(id, Err(failure));
             }
             TaskState::Done | TaskState::Free => {}
         }

@@ -142,6 +142,14 @@ impl Core {
         }
     }
 
+    /// The task being polled now has spent its budget and is made to yield: say so.
+    pub(crate) fn note_budget_spent(&self) {
+        if let Some(task) = self.watch.running.get() {
+            let budget = super::budget::BUDGET;
+            self.trace(|| Event::BudgetSpent { task, budget });
+        }
+    }
+
     /// The number of the task being polled now, if one is (the main future is 0).
     pub(crate) fn running_number(&self) -> Option<u64> {
         self.watch.running.get().map(|(_, number)| number)

@@ -73,7 +73,9 @@ impl<S: mio::event::Source> IoSource<S> {
             if core.id != self.shared.loop_id {
                 return Poll::Ready(Err(wrong_loop()));
             }
-            core.source_ready(self.key, direction, cx).map(Ok)
+            // A socket that is always ready spends the task's budget (see budget.rs).
+            crate::event_loop::budget::spend(cx, |cx| core.source_ready(self.key, direction, cx))
+                .map(Ok)
         })
         .unwrap_or_else(|| Poll::Ready(Err(wrong_loop())))
     }

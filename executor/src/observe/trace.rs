@@ -176,6 +176,11 @@ fn describe(out: &mut String, event: &Event, labels: &Labels, origin: Instant) -
             labels.get(*task),
             held.as_secs_f64()
         ),
+        Event::BudgetSpent { task, budget } => write!(
+            out,
+            "{} made to yield: its budget of {budget} operations in one poll is spent",
+            labels.get(*task)
+        ),
         Event::LoopDone => write!(out, "main() → Ready: block_on returns its output"),
     }
 }

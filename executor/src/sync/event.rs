@@ -100,12 +100,11 @@ pub struct Wait<'a> {
     waiter: Option<Rc<Waiter>>,
 }
 
-impl Future for Wait<'_> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+impl Wait<'_> {
+    fn poll_unbudgeted(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         match &self.waiter {
             Some(waiter) if waiter.is_notified() => {
+                self.event.inner.borrow_mut().waiters.claim(waiter);
                 self.waiter = None;
                 Poll::Ready(())
             }
@@ -124,6 +123,15 @@ impl Future for Wait<'_> {
                 Poll::Pending
             }
         }
+    }
+}
+
+impl Future for Wait<'_> {
+    type Output = ();
+
+    /// A `Ready` costs one operation of the task's budget (see [`budget.rs`](crate::event_loop::budget)).
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        crate::event_loop::budget::spend(cx, |cx| self.poll_unbudgeted(cx))
     }
 }
 

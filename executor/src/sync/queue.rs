@@ -80,6 +80,16 @@ impl<T> Inner<T> {
     fn is_full(&self) -> bool {
         self.maxsize > 0 && self.items.len() >= self.maxsize
     }
+
+    /// Room for one more putter beyond those already promised room.
+    fn room_unpromised(&self) -> bool {
+        self.maxsize == 0 || self.items.len() + self.putters.promised() < self.maxsize
+    }
+
+    /// An item for one more getter beyond those already promised one.
+    fn item_unpromised(&self) -> bool {
+        self.items.len() > self.getters.promised()
+    }
 }
 
 /// `put_nowait` on a full queue — asyncio's `QueueFull`. Holds the item that did not fit.
@@ -165,8 +175,9 @@ impl<T> Queue<T> {
     pub fn put_nowait(&self, item: T) -> Result<(), QueueFull<T>> {
         let waker = {
             let mut inner = self.inner.borrow_mut();
-            // Waiting putters go first: a newcomer may not jump the line.
-            if inner.is_full() || !inner.putters.is_empty() {
+            // Waiting putters go first, and so do putters promised room: a newcomer may not jump
+            // the line.
+            if inner.is_full() || !inner.putters.is_clear() {
                 return Err(QueueFull(item));
             }
             inner.items.push_back(item);
@@ -195,6 +206,10 @@ impl<T> Queue<T> {
     pub fn get_nowait(&self) -> Result<T, QueueEmpty> {
         let (item, waker) = {
             let mut inner = self.inner.borrow_mut();
+            // An item promised to a getter that was woken for it is not there for the taking.
+            if !inner.item_unpromised() {
+                return Err(QueueEmpty);
+            }
             let item = inner.items.pop_front().ok_or(QueueEmpty)?;
             // Room now: let the first waiting putter in.
             (item, inner.putters.notify_one())
@@ -260,10 +275,8 @@ pub struct Put<'a, T> {
 // The item is only moved, never pinned.
 impl<T> Unpin for Put<'_, T> {}
 
-impl<T> Future for Put<'_, T> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+impl<T> Put<'_, T> {
+    fn poll_unbudgeted(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         assert!(
             this.item.is_some(),
@@ -271,12 +284,15 @@ impl<T> Future for Put<'_, T> {
         );
         let mut inner = this.queue.inner.borrow_mut();
         let my_turn = match &this.waiter {
-            Some(waiter) if waiter.is_notified() => true,
+            Some(waiter) if waiter.is_notified() => {
+                inner.putters.claim(waiter);
+                true
+            }
             Some(waiter) => {
                 waiter.register(cx);
                 return Poll::Pending;
             }
-            None => inner.putters.is_empty(),
+            None => inner.putters.is_clear(),
         };
         if my_turn && !inner.is_full() {
             this.waiter = None;
@@ -285,7 +301,8 @@ impl<T> Future for Put<'_, T> {
             inner.unfinished += 1;
             let getter = inner.getters.notify_one();
             // Room may remain for the next putter in line.
-            let putter = (!inner.is_full())
+            let putter = inner
+                .room_unpromised()
                 .then(|| inner.putters.notify_one())
                 .flatten();
             drop(inner);
@@ -300,11 +317,20 @@ impl<T> Future for Put<'_, T> {
     }
 }
 
+impl<T> Future for Put<'_, T> {
+    type Output = ();
+
+    /// A `Ready` costs one operation of the task's budget (see [`budget.rs`](crate::event_loop::budget)).
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        crate::event_loop::budget::spend(cx, |cx| self.poll_unbudgeted(cx))
+    }
+}
+
 impl<T> Drop for Put<'_, T> {
     fn drop(&mut self) {
         if let Some(waiter) = self.waiter.take() {
             let mut inner = self.queue.inner.borrow_mut();
-            if inner.putters.remove(&waiter) && !inner.is_full() {
+            if inner.putters.remove(&waiter) && inner.room_unpromised() {
                 let next = inner.putters.notify_one();
                 drop(inner);
                 next.into_iter().for_each(|w| w.wake());
@@ -323,10 +349,8 @@ pub struct Get<'a, T> {
     done: bool,
 }
 
-impl<T> Future for Get<'_, T> {
-    type Output = T;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+impl<T> Get<'_, T> {
+    fn poll_unbudgeted(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
         assert!(
             !this.done,
@@ -334,12 +358,15 @@ impl<T> Future for Get<'_, T> {
         );
         let mut inner = this.queue.inner.borrow_mut();
         let my_turn = match &this.waiter {
-            Some(waiter) if waiter.is_notified() => true,
+            Some(waiter) if waiter.is_notified() => {
+                inner.getters.claim(waiter);
+                true
+            }
             Some(waiter) => {
                 waiter.register(cx);
                 return Poll::Pending;
             }
-            None => inner.getters.is_empty(),
+            None => inner.getters.is_clear(),
         };
         if my_turn {
             if let Some(item) = inner.items.pop_front() {
@@ -347,7 +374,8 @@ impl<T> Future for Get<'_, T> {
                 this.done = true;
                 let putter = inner.putters.notify_one();
                 // More items may be waiting for the next getter in line.
-                let getter = (!inner.items.is_empty())
+                let getter = inner
+                    .item_unpromised()
                     .then(|| inner.getters.notify_one())
                     .flatten();
                 drop(inner);
@@ -361,12 +389,21 @@ impl<T> Future for Get<'_, T> {
     }
 }
 
+impl<T> Future for Get<'_, T> {
+    type Output = T;
+
+    /// A `Ready` costs one operation of the task's budget (see [`budget.rs`](crate::event_loop::budget)).
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        crate::event_loop::budget::spend(cx, |cx| self.poll_unbudgeted(cx))
+    }
+}
+
 impl<T> Drop for Get<'_, T> {
     fn drop(&mut self) {
         if let Some(waiter) = self.waiter.take() {
             let mut inner = self.queue.inner.borrow_mut();
             // Notified of an item we will not take: pass it on.
-            if inner.getters.remove(&waiter) && !inner.items.is_empty() {
+            if inner.getters.remove(&waiter) && inner.item_unpromised() {
                 let next = inner.getters.notify_one();
                 drop(inner);
                 next.into_iter().for_each(|w| w.wake());
@@ -383,21 +420,34 @@ pub struct Join<'a, T> {
     waiter: Option<Rc<Waiter>>,
 }
 
+impl<T> Join<'_, T> {
+    fn poll_unbudgeted(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut inner = this.queue.inner.borrow_mut();
+        match this.waiter.take() {
+            // The count reached zero since we started waiting: done, as asyncio's `join` is,
+            // even if a `put` has come in since.
+            Some(waiter) if waiter.is_notified() => {
+                inner.joiners.claim(&waiter);
+                return Poll::Ready(());
+            }
+            _ if inner.unfinished == 0 => return Poll::Ready(()),
+            Some(waiter) => {
+                waiter.register(cx);
+                this.waiter = Some(waiter);
+            }
+            None => this.waiter = Some(inner.joiners.push(cx, false)),
+        }
+        Poll::Pending
+    }
+}
+
 impl<T> Future for Join<'_, T> {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let mut inner = this.queue.inner.borrow_mut();
-        if inner.unfinished == 0 {
-            this.waiter = None;
-            return Poll::Ready(());
-        }
-        match &this.waiter {
-            Some(waiter) if !waiter.is_notified() => waiter.register(cx),
-            _ => this.waiter = Some(inner.joiners.push(cx, false)),
-        }
-        Poll::Pending
+    /// A `Ready` costs one operation of the task's budget (see [`budget.rs`](crate::event_loop::budget)).
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        crate::event_loop::budget::spend(cx, |cx| self.poll_unbudgeted(cx))
     }
 }
 

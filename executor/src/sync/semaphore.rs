@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 
 use crate::observe::Primitive;
 
-use super::wait_list::{WaitList, Waiter};
+use super::wait_list::{wake_all, WaitList, Waiter};
 
 /// Limits how many tasks hold a permit at once — asyncio's `Semaphore`.
 ///
@@ -66,7 +66,7 @@ impl Semaphore {
     /// Whether `acquire` would have to wait — asyncio's `locked()`.
     pub fn is_locked(&self) -> bool {
         let inner = self.inner.borrow();
-        inner.permits == 0 || !inner.waiters.is_empty()
+        inner.permits == 0 || !inner.waiters.is_clear()
     }
 
     /// Waits for a permit — asyncio's `async with sem:`. The permit is returned when dropped.
@@ -84,7 +84,7 @@ impl Semaphore {
     /// Takes a permit if one is free and nobody waits, without waiting.
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         let mut inner = self.inner.borrow_mut();
-        if inner.permits > 0 && inner.waiters.is_empty() {
+        if inner.permits > 0 && inner.waiters.is_clear() {
             inner.permits -= 1;
             Some(SemaphorePermit { semaphore: self })
         } else {
@@ -139,10 +139,8 @@ pub struct Acquire<'a> {
     done: bool,
 }
 
-impl<'a> Future for Acquire<'a> {
-    type Output = SemaphorePermit<'a>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
+impl<'a> Acquire<'a> {
+    fn poll_unbudgeted(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
         let semaphore = self.semaphore;
         assert!(
             !self.done,
@@ -151,6 +149,23 @@ impl<'a> Future for Acquire<'a> {
         match &self.waiter {
             // Our turn came: the releaser handed us its permit.
             Some(waiter) if waiter.is_notified() => {
+                let wakers = {
+                    let mut inner = semaphore.inner.borrow_mut();
+                    inner.waiters.claim(waiter);
+                    // Waiters that came while we were promised a permit had to queue behind us
+                    // though permits were free: let in as many as there are permits now
+                    // (asyncio's `acquire` does the same once it is through).
+                    let mut wakers = Vec::new();
+                    while inner.permits > 0 {
+                        let Some(waker) = inner.waiters.notify_one() else {
+                            break;
+                        };
+                        inner.permits -= 1;
+                        wakers.push(waker);
+                    }
+                    wakers
+                };
+                wake_all(wakers);
                 self.waiter = None;
                 self.done = true;
                 Poll::Ready(SemaphorePermit { semaphore })
@@ -169,6 +184,15 @@ impl<'a> Future for Acquire<'a> {
                 Poll::Pending
             }
         }
+    }
+}
+
+impl<'a> Future for Acquire<'a> {
+    type Output = SemaphorePermit<'a>;
+
+    /// A `Ready` costs one operation of the task's budget (see [`budget.rs`](crate::event_loop::budget)).
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
+        crate::event_loop::budget::spend(cx, |cx| self.poll_unbudgeted(cx))
     }
 }
 

@@ -39,6 +39,10 @@ impl Waiter {
 /// Waiters in arrival order.
 pub(crate) struct WaitList {
     queue: VecDeque<Rc<Waiter>>,
+    /// Waiters notified (handed an item, a permit, a place) that have not run yet to take it.
+    /// They are out of `queue` but still ahead of any newcomer: a `put_nowait` or `try_acquire`
+    /// that ran before them must not take what was promised to them.
+    promised: usize,
     what: Primitive,
 }
 
@@ -47,6 +51,7 @@ impl WaitList {
     pub(crate) fn new(what: Primitive) -> WaitList {
         WaitList {
             queue: VecDeque::new(),
+            promised: 0,
             what,
         }
     }
@@ -67,9 +72,22 @@ impl WaitList {
         waiter
     }
 
-    /// Whether anyone is waiting.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.queue.is_empty()
+    /// Whether nobody is ahead of a newcomer: no one waits, and no one was promised anything it
+    /// has not taken yet.
+    pub(crate) fn is_clear(&self) -> bool {
+        self.queue.is_empty() && self.promised == 0
+    }
+
+    /// How many notified waiters have not taken what they were promised yet.
+    pub(crate) fn promised(&self) -> usize {
+        self.promised
+    }
+
+    /// A notified waiter runs and takes what it was promised.
+    pub(crate) fn claim(&mut self, waiter: &Waiter) {
+        if waiter.notified.replace(false) {
+            self.promised -= 1;
+        }
     }
 
     /// Marks the first waiter notified and returns its waker, for the caller to wake once it has
@@ -78,6 +96,7 @@ impl WaitList {
     pub(crate) fn notify_one(&mut self) -> Option<Waker> {
         let waiter = self.queue.pop_front()?;
         waiter.notified.set(true);
+        self.promised += 1;
         let waker = waiter.waker.borrow_mut().take();
         waker
     }
@@ -95,7 +114,8 @@ impl WaitList {
     /// Takes a cancelled waiter out of the list. Returns whether it had been notified (then the
     /// caller passes the notification on).
     pub(crate) fn remove(&mut self, waiter: &Rc<Waiter>) -> bool {
-        if waiter.notified.get() {
+        if waiter.notified.replace(false) {
+            self.promised -= 1;
             return true;
         }
         // O(n), but n is the number of tasks waiting on one primitive, and this is only paid on

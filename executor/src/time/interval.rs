@@ -10,6 +10,10 @@
 use std::time::{Duration, Instant};
 
 use super::{now, sleep_until, Sleep};
+use crate::driver::clock::deadline_after;
+
+/// How late a tick may be and still count as on time (see [`Interval::tick`]).
+const LATE: Duration = Duration::from_millis(5);
 
 /// What an [`Interval`] does when ticks were missed because the loop was busy.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -86,15 +90,20 @@ impl Interval {
         (&mut self.sleep).await;
         let scheduled = self.next;
         let now = now();
+        // A tick a few microseconds late is on time: the loop woke from the selector a little
+        // after the deadline, as it always does. Only a tick more than `LATE` behind counts as
+        // missed (tokio's rule, for the same reason), so `Delay` does not drift on an idle loop.
+        let missed = now.saturating_duration_since(scheduled) > LATE;
         self.next = match self.missed {
-            MissedTickBehavior::Burst => scheduled + self.period,
-            MissedTickBehavior::Delay if now > scheduled => now + self.period,
-            MissedTickBehavior::Skip if now >= scheduled + self.period => {
-                // Whole periods already missed since `scheduled`, plus one.
-                let behind = (now - scheduled).as_nanos() / self.period.as_nanos();
-                scheduled + self.period * (behind as u32 + 1)
+            MissedTickBehavior::Delay if missed => deadline_after(now, self.period),
+            MissedTickBehavior::Skip if missed => {
+                // The next tick on the original schedule after now.
+                let behind = now.saturating_duration_since(scheduled).as_nanos();
+                let into_period = behind % self.period.as_nanos();
+                let until_next = self.period - Duration::from_nanos(into_period as u64);
+                deadline_after(now, until_next)
             }
-            _ => scheduled + self.period,
+            _ => deadline_after(scheduled, self.period),
         };
         scheduled
     }
@@ -116,6 +125,6 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is one period from now.
     pub fn reset(&mut self) {
-        self.next = now() + self.period;
+        self.next = deadline_after(now(), self.period);
     }
 }

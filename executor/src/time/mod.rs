@@ -159,10 +159,8 @@ impl Sleep {
     }
 }
 
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+impl Sleep {
+    fn poll_unbudgeted(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         context::with_current(|core| {
             // The latest clock reading is enough to tell: the timer fires only once the loop has
@@ -194,6 +192,15 @@ impl Future for Sleep {
                  glassloop::run(...) or Runtime::block_on(...)."
             )
         })
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    /// A `Ready` costs one operation of the task's budget (see [`budget.rs`](crate::event_loop::budget)).
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        crate::event_loop::budget::spend(cx, |cx| self.poll_unbudgeted(cx))
     }
 }
 

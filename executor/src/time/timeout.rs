@@ -14,6 +14,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use super::{now, sleep_until};
+use crate::event_loop::budget;
 use crate::driver::clock::deadline_after;
 
 /// Runs `future` for at most `duration` — asyncio's `asyncio.wait_for`.
@@ -53,8 +54,10 @@ pub fn timeout<F: Future>(
             if let Poll::Ready(output) = future.as_mut().poll(cx) {
                 return Poll::Ready(Ok(output));
             }
-            // Only now, with the inner future pending, is the timer armed.
-            match Pin::new(&mut timer).poll(cx) {
+            // Only now, with the inner future pending, is the timer armed. It is polled outside
+            // the task's budget: a future that spent it (being always ready) is exactly the one
+            // whose timeout must be able to fire.
+            match budget::unconstrained(|| Pin::new(&mut timer).poll(cx)) {
                 Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
                 Poll::Pending => Poll::Pending,
             }

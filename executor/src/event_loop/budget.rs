@@ -1,0 +1,85 @@
+//! The cooperative budget — how a task that is always ready is made to yield, as tokio's `coop`
+//! does it.
+//!
+//! A loop can only switch tasks where a task returns `Pending`. A task that loops over something
+//! always ready — a queue that is never empty, a socket that always has data, a `JoinHandle` of a
+//! finished task — never does, and starves every other task, timer and socket, including the
+//! `timeout` meant to stop it. asyncio has the same hazard (a coroutine that never awaits anything
+//! pending blocks its loop) and leaves it to the programmer; tokio gives each poll of a task a
+//! budget of operations, and so does glassloop.
+//!
+//! Each poll of a task starts with [`BUDGET`] operations. glassloop's own leaf futures — the sync
+//! primitives, sockets, `JoinHandle`, `Sleep` — spend one each time they complete. Once the budget
+//! is spent, the next leaf does not complete: it wakes its task and returns `Pending`, so the task
+//! goes to the back of the ready queue, and the loop fires timers and polls I/O before it runs
+//! again. The trace says so: `task 3 (…) made to yield: its budget of 128 operations is spent`.
+//!
+//! The budget lives in a thread-local, set for the length of one task's poll: outside a
+//! glassloop task (say, in a future polled by another executor) nothing is limited.
+//!
+//! Read next: [`context.rs`](super::context).
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// Operations a task may complete in one poll: tokio's number, large enough that a task doing
+/// real work rarely meets it, small enough that a spinning one yields within microseconds.
+pub(crate) const BUDGET: u8 = 128;
+
+thread_local! {
+    /// What the task being polled may still spend, and whether its running out was reported;
+    /// `None` outside a task's poll.
+    static LEFT: Cell<Option<(u8, bool)>> = const { Cell::new(None) };
+}
+
+/// Runs one poll of a task with a fresh budget.
+pub(crate) fn with_budget<R>(poll: impl FnOnce() -> R) -> R {
+    /// Takes the budget away again, also if the poll panics.
+    struct Reset(Option<(u8, bool)>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            LEFT.with(|left| left.set(self.0));
+        }
+    }
+    let _reset = Reset(LEFT.with(|left| left.replace(Some((BUDGET, false)))));
+    poll()
+}
+
+/// Runs a leaf future's `poll` under the budget: if the budget is spent, the leaf wakes its task
+/// and returns `Pending` without trying; otherwise it tries, and a `Ready` costs one operation.
+pub(crate) fn spend<T>(
+    cx: &mut Context<'_>,
+    poll: impl FnOnce(&mut Context<'_>) -> Poll<T>,
+) -> Poll<T> {
+    match LEFT.with(Cell::get) {
+        Some((0, reported)) => {
+            if !reported {
+                LEFT.with(|left| left.set(Some((0, true))));
+                super::context::with_current(|core| core.note_budget_spent());
+            }
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Some((left, reported)) => {
+            let result = poll(cx);
+            if result.is_ready() {
+                LEFT.with(|cell| cell.set(Some((left - 1, reported))));
+            }
+            result
+        }
+        None => poll(cx),
+    }
+}
+
+/// Runs `poll` with no budget: for a `timeout`'s timer, which must be able to fire however much
+/// the future it guards has spent (tokio's `coop::with_unconstrained`).
+pub(crate) fn unconstrained<R>(poll: impl FnOnce() -> R) -> R {
+    struct Restore(Option<(u8, bool)>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            LEFT.with(|left| left.set(self.0));
+        }
+    }
+    let _restore = Restore(LEFT.with(|left| left.replace(None)));
+    poll()
+}
