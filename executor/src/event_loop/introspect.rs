@@ -60,7 +60,7 @@ impl LoopView for Core {
         let main = TaskInfo {
             number: MAIN_NUMBER,
             name: "main()".to_owned(),
-            status: if running.is_some_and(|(id, _)| id == TaskId::MAIN) {
+            status: if running == Some(TaskId::MAIN) {
                 TaskStatus::Running
             } else if self.main_woken.get() {
                 TaskStatus::Ready
@@ -90,7 +90,7 @@ impl Core {
     fn task_in(&self, table: &super::Tasks, id: TaskId) -> Option<TaskInfo> {
         let slot = table.get(id)?;
         Some(TaskInfo {
-            number: self.number_of(slot),
+            number: slot.number,
             name: task_name(table.name(id), slot.location),
             status: match slot.state {
                 TaskState::Scheduled => TaskStatus::Ready,

@@ -166,9 +166,7 @@ impl Core {
                 self.watch.set_cause(WakeCause::Main);
                 self.trace(|| Event::Polled(TaskId::MAIN));
                 self.watch.main_waiting.set(None);
-                self.watch
-                    .running
-                    .set(Some((TaskId::MAIN, crate::ids::MAIN_NUMBER)));
+                self.watch.running.set(Some(TaskId::MAIN));
                 let polled = budget::with_budget(|| future.as_mut().poll(&mut cx));
                 self.watch.running.set(None);
                 if let Poll::Ready(output) = polled {
@@ -273,7 +271,7 @@ impl Core {
         let result = {
             let waker = futures_task::waker_ref(&task_waker);
             let mut cx = Context::from_waker(&waker);
-            self.watch.running.set(Some((id, task_waker.number())));
+            self.watch.running.set(Some(id));
             let result = catch_unwind(AssertUnwindSafe(|| {
                 budget::with_budget(|| future.as_mut().poll_task(&mut cx, &self.outputs))
             }));

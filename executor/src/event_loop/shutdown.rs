@@ -36,7 +36,7 @@ impl Core {
                     if let Some(waker) = &slot.waker {
                         waker.mark_finished();
                     }
-                    (self.number_of(slot), tasks.free(id))
+                    (slot.number, tasks.free(id))
                 };
                 self.drop_leftovers(number, leftovers);
             }

@@ -20,7 +20,7 @@ use crate::error::JoinError;
 use crate::ids::TaskId;
 use crate::observe::{Event, Waiting};
 use crate::task::outputs::StoredOutput;
-use crate::task::{BoxedTask, TaskBody, TaskSlot, TaskState};
+use crate::task::{BoxedTask, TaskBody, TaskState};
 
 impl Core {
     /// Puts `future` in the task table and on the ready queue (asyncio's `create_task`). Returns
@@ -123,15 +123,6 @@ impl Core {
         });
     }
 
-    /// A task's number. Its waker carries it; while the task is being polled the loop holds the
-    /// waker, and the watch knows the number of the task it is polling.
-    pub(super) fn number_of(&self, slot: &TaskSlot<Arc<TaskWaker>>) -> u64 {
-        match (&slot.waker, self.watch.running.get()) {
-            (Some(waker), _) => waker.number(),
-            (None, running) => running.map_or(0, |(_, number)| number),
-        }
-    }
-
     /// Gives a polled task its waker back; says whether `abort` was called during the poll.
     pub(super) fn put_waker_back(&self, id: TaskId, task_waker: Arc<TaskWaker>) -> bool {
         let mut tasks = self.tasks.borrow_mut();
@@ -187,7 +178,7 @@ impl Core {
                 wake_guarded(waker, "as the task it awaits finished");
             }
         } else {
-            let number = self.number_of(slot);
+            let number = slot.number;
             let leftovers = tasks.free(id);
             drop(tasks);
             if let Err(error) = &outcome {
@@ -235,7 +226,7 @@ impl Core {
             return Poll::Ready(Ok(output));
         }
         let old = crate::store_waker::store_waker(&mut slot.join_waker, cx.waker());
-        let number = self.number_of(slot);
+        let number = slot.number;
         drop(tasks);
         drop(old);
         self.note_waiting(|| Waiting::Task(number));
@@ -251,7 +242,7 @@ impl Core {
         slot.has_handle = false;
         let old_waker = slot.join_waker.take();
         if slot.state == TaskState::Done {
-            let number = self.number_of(slot);
+            let number = slot.number;
             let leftovers = tasks.free(id);
             drop(tasks);
             if let Some(TaskBody::Failed(failure)) = &leftovers {
@@ -281,7 +272,7 @@ impl Core {
                     _ => None,
                 };
                 slot.state = TaskState::Done;
-                let number = self.number_of(slot);
+                let number = slot.number;
                 drop(tasks);
                 self.trace(|| Event::Aborted(id));
                 let failure = match future {

@@ -131,7 +131,7 @@ impl Core {
     /// Notes what the task being polled now is waiting on (called by leaf futures as they return
     /// `Pending`). Outside a poll it does nothing.
     pub(crate) fn note_waiting(&self, waiting: impl FnOnce() -> Waiting) {
-        match self.watch.running.get().map(|(id, _)| id) {
+        match self.watch.running.get() {
             None => {}
             Some(TaskId::MAIN) => self.watch.main_waiting.set(Some(waiting())),
             Some(id) => {
@@ -152,7 +152,10 @@ impl Core {
 
     /// The number of the task being polled now, if one is (the main future is 0).
     pub(crate) fn running_number(&self) -> Option<u64> {
-        self.watch.running.get().map(|(_, number)| number)
+        match self.watch.running.get()? {
+            TaskId::MAIN => Some(crate::ids::MAIN_NUMBER),
+            id => self.tasks.borrow().get(id).map(|slot| slot.number),
+        }
     }
 
     /// The part of the loop other threads may use (to wake it, or send it work).

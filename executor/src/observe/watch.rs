@@ -46,9 +46,9 @@ pub(crate) struct WatchConfig {
 
 /// The loop's door to whoever watches it; see the module docs.
 pub(crate) struct Watch {
-    /// The task being polled right now (`TaskId::MAIN` for the main future) and its number, so
-    /// leaf futures can note what it waits on.
-    pub(crate) running: Cell<Option<(TaskId, u64)>>,
+    /// The task being polled right now (`TaskId::MAIN` for the main future), so leaf futures can
+    /// note what it waits on.
+    pub(crate) running: Cell<Option<TaskId>>,
     /// What the main future waits on (tasks keep theirs in their slot).
     pub(crate) main_waiting: Cell<Option<Waiting>>,
     /// Everything else, when someone watches.

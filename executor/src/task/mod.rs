@@ -132,14 +132,16 @@ pub(crate) struct TaskSlot<W> {
     pub(crate) has_handle: bool,
     /// `abort` was called while the task was running; it is cancelled when its poll returns.
     pub(crate) abort_requested: bool,
+    /// The task's number: 1, 2, 3 … in spawn order (see [`ids.rs`](crate::ids)). Its waker
+    /// carries it too, for a `JoinHandle` on another thread; the loop reads it here, because
+    /// while the task is polled the loop holds the waker.
+    pub(crate) number: u64,
     /// The future while the task runs; its output or failure once it is done.
     pub(crate) body: TaskBody,
     /// Who is awaiting the `JoinHandle`, to be woken when the task is done.
     pub(crate) join_waker: Option<Waker>,
     /// The waker's shared part. It outlives the task in this slot and is reused by the next task
-    /// spawned here when nobody else still holds a clone (saving one allocation per spawn). It
-    /// also carries the task's number (1, 2, 3 … in spawn order, see [`ids.rs`](crate::ids)),
-    /// so the slot keeps no copy. While the task is being polled the loop holds it.
+    /// spawned here when nobody else still holds a clone (saving one allocation per spawn).
     pub(crate) waker: Option<W>,
     /// Where it was spawned, to name an unnamed task.
     pub(crate) location: Option<&'static Location<'static>>,

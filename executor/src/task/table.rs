@@ -49,9 +49,9 @@ impl<W> TaskTable<W> {
         self.spawned
     }
 
-    /// Takes a free slot (or grows the table) for a new task, and hands out its number. The slot
-    /// is `Scheduled`, holds `body`, and has a handle; the caller gives it its waker (which
-    /// carries the number) and queues it.
+    /// Takes a free slot (or grows the table) for a new task, and gives it its number. The slot
+    /// is `Scheduled`, holds `body`, and has a handle; the caller gives it its waker and queues
+    /// it.
     pub(crate) fn allocate(
         &mut self,
         body: TaskBody,
@@ -72,6 +72,7 @@ impl<W> TaskTable<W> {
                     state: TaskState::Free,
                     has_handle: false,
                     abort_requested: false,
+                    number: 0,
                     body: TaskBody::Empty,
                     join_waker: None,
                     waker: None,
@@ -87,6 +88,7 @@ impl<W> TaskTable<W> {
         let slot = &mut self.slots[index as usize];
         slot.state = TaskState::Scheduled;
         slot.has_handle = true;
+        slot.number = number;
         slot.body = body;
         slot.location = Some(location);
         let id = TaskId {
