@@ -133,13 +133,19 @@ macro_rules! __select_parse {
         $crate::__select_parse!(@pattern [$($done)*] [] $($rest)+)
     };
     // The pattern ends at its `=`; then the future, an optional precondition, and the handler.
-    (@pattern [$($done:tt)*] [$($p:tt)+] = $future:expr, if $cond:expr => $body:block $(,)? $($rest:tt)*) => {
+    (@pattern [$($done:tt)*] [$($p:tt)+] = $future:expr, if $cond:expr => $body:block, $($rest:tt)*) => {
+        $crate::__select_parse!(@branch [$($done)* (($($p)+) ($future) ($cond) ($body))] $($rest)*)
+    };
+    (@pattern [$($done:tt)*] [$($p:tt)+] = $future:expr, if $cond:expr => $body:block $($rest:tt)*) => {
         $crate::__select_parse!(@branch [$($done)* (($($p)+) ($future) ($cond) ($body))] $($rest)*)
     };
     (@pattern [$($done:tt)*] [$($p:tt)+] = $future:expr, if $cond:expr => $body:expr $(, $($rest:tt)*)?) => {
         $crate::__select_parse!(@branch [$($done)* (($($p)+) ($future) ($cond) ($body))] $($($rest)*)?)
     };
-    (@pattern [$($done:tt)*] [$($p:tt)+] = $future:expr => $body:block $(,)? $($rest:tt)*) => {
+    (@pattern [$($done:tt)*] [$($p:tt)+] = $future:expr => $body:block, $($rest:tt)*) => {
+        $crate::__select_parse!(@branch [$($done)* (($($p)+) ($future) (true) ($body))] $($rest)*)
+    };
+    (@pattern [$($done:tt)*] [$($p:tt)+] = $future:expr => $body:block $($rest:tt)*) => {
         $crate::__select_parse!(@branch [$($done)* (($($p)+) ($future) (true) ($body))] $($rest)*)
     };
     (@pattern [$($done:tt)*] [$($p:tt)+] = $future:expr => $body:expr $(, $($rest:tt)*)?) => {

@@ -102,7 +102,10 @@ fn join_errors_name_the_task_by_its_number() {
             first.await.unwrap_err().to_string(),
             "task 1 panicked: Format-args payload: 1234"
         );
-        assert_eq!(second.await.unwrap_err().to_string(), "task 2 panicked: Const payload");
+        assert_eq!(
+            second.await.unwrap_err().to_string(),
+            "task 2 panicked: Const payload"
+        );
         assert_eq!(
             third.await.unwrap_err().to_string(),
             "task 3 panicked: a non-string panic payload"

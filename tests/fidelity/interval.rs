@@ -141,7 +141,11 @@ fn delay_does_not_drift_on_ticks_a_little_late() {
         advance(ms(2)).await;
         for n in 1..=20u64 {
             advance(ms(20)).await;
-            assert_eq!(due(&mut i, start), [20 * n], "tick {n} kept to the schedule");
+            assert_eq!(
+                due(&mut i, start),
+                [20 * n],
+                "tick {n} kept to the schedule"
+            );
         }
     });
 }

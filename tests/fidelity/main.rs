@@ -10,6 +10,7 @@
 mod support;
 
 mod abort;
+mod budget;
 mod interval;
 mod queue;
 mod select;

@@ -7,8 +7,6 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use glassloop::sync::Queue;
-
 fn run<T>(future: impl std::future::Future<Output = T>) -> T {
     crate::support::virtual_runtime().block_on(future)
 }
@@ -64,7 +62,9 @@ fn a_refutable_pattern_that_does_not_match_disables_its_branch() {
         let first = std::cell::RefCell::new(std::collections::VecDeque::from([1, 3]));
         let second = std::cell::RefCell::new(std::collections::VecDeque::from([2]));
         // Like a channel's `recv`: it takes an item only when it completes.
-        async fn recv(channel: &std::cell::RefCell<std::collections::VecDeque<u32>>) -> Option<u32> {
+        async fn recv(
+            channel: &std::cell::RefCell<std::collections::VecDeque<u32>>,
+        ) -> Option<u32> {
             glassloop::yield_now().await;
             channel.borrow_mut().pop_front()
         }

@@ -34,7 +34,10 @@ fn each_acquires_in_turn() {
         for task in tasks {
             task.await.unwrap();
         }
-        assert_eq!(*result.borrow(), ["c1_1", "c2_1", "c3_1", "c1_2", "c2_2", "c3_2"]);
+        assert_eq!(
+            *result.borrow(),
+            ["c1_1", "c2_1", "c3_1", "c1_2", "c2_2", "c3_2"]
+        );
     });
 }
 

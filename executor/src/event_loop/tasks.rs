@@ -138,7 +138,9 @@ impl Core {
     pub(super) fn cancel_future(&self, number: u64, future: BoxedTask) -> JoinError {
         match catch_unwind(AssertUnwindSafe(move || drop(future))) {
             Ok(()) => JoinError::cancelled(number),
-            Err(payload) => JoinError::panicked(number, crate::error::panic_message(payload.as_ref())),
+            Err(payload) => {
+                JoinError::panicked(number, crate::error::panic_message(payload.as_ref()))
+            }
         }
     }
 

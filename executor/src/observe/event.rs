@@ -90,7 +90,10 @@ pub(crate) enum Event {
         to: Instant,
     },
     /// The task spent its budget of operations in one poll and is made to yield.
-    BudgetSpent { task: TaskId, budget: u8 },
+    BudgetSpent {
+        task: TaskId,
+        budget: u8,
+    },
     /// One poll held the loop longer than the slow-poll threshold.
     SlowPoll {
         task: TaskId,

@@ -140,7 +140,10 @@ pub struct Acquire<'a> {
 }
 
 impl<'a> Acquire<'a> {
-    fn poll_unbudgeted(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
+    fn poll_unbudgeted(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<SemaphorePermit<'a>> {
         let semaphore = self.semaphore;
         assert!(
             !self.done,

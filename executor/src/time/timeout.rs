@@ -14,8 +14,8 @@ use std::task::Poll;
 use std::time::Duration;
 
 use super::{now, sleep_until};
-use crate::event_loop::budget;
 use crate::driver::clock::deadline_after;
+use crate::event_loop::budget;
 
 /// Runs `future` for at most `duration` — asyncio's `asyncio.wait_for`.
 ///
