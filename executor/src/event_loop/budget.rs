@@ -24,62 +24,61 @@ use std::task::{Context, Poll};
 
 /// Operations a task may complete in one poll: tokio's number, large enough that a task doing
 /// real work rarely meets it, small enough that a spinning one yields within microseconds.
-pub(crate) const BUDGET: u8 = 128;
+pub(crate) const BUDGET: u32 = 128;
+
+/// What "no limit" looks like: outside a task's poll the count starts here, and would take four
+/// billion operations to run out. (One plain number instead of an `Option`: this is read on every
+/// leaf poll, and is cheapest as one load and one compare.)
+const UNLIMITED: u32 = u32::MAX;
 
 thread_local! {
-    /// What the task being polled may still spend, and whether its running out was reported;
-    /// `None` outside a task's poll.
-    static LEFT: Cell<Option<(u8, bool)>> = const { Cell::new(None) };
+    /// Operations the task being polled may still complete.
+    static LEFT: Cell<u32> = const { Cell::new(UNLIMITED) };
 }
 
-/// Runs one poll of a task with a fresh budget.
+/// Runs one poll of a task with a fresh budget. (A poll that panics leaves the budget behind; the
+/// next poll of any task starts afresh, and the one extra limit on code outside a task until then
+/// is harmless.)
+#[inline]
 pub(crate) fn with_budget<R>(poll: impl FnOnce() -> R) -> R {
-    /// Takes the budget away again, also if the poll panics.
-    struct Reset(Option<(u8, bool)>);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            LEFT.with(|left| left.set(self.0));
-        }
-    }
-    let _reset = Reset(LEFT.with(|left| left.replace(Some((BUDGET, false)))));
-    poll()
+    LEFT.with(|left| left.set(BUDGET));
+    let result = poll();
+    LEFT.with(|left| left.set(UNLIMITED));
+    result
 }
 
 /// Runs a leaf future's `poll` under the budget: if the budget is spent, the leaf wakes its task
 /// and returns `Pending` without trying; otherwise it tries, and a `Ready` costs one operation.
+#[inline]
 pub(crate) fn spend<T>(
     cx: &mut Context<'_>,
     poll: impl FnOnce(&mut Context<'_>) -> Poll<T>,
 ) -> Poll<T> {
-    match LEFT.with(Cell::get) {
-        Some((0, reported)) => {
-            if !reported {
-                LEFT.with(|left| left.set(Some((0, true))));
-                super::context::with_current(|core| core.note_budget_spent());
-            }
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-        Some((left, reported)) => {
-            let result = poll(cx);
-            if result.is_ready() {
-                LEFT.with(|cell| cell.set(Some((left - 1, reported))));
-            }
-            result
-        }
-        None => poll(cx),
+    let left = LEFT.with(Cell::get);
+    if left == 0 {
+        return made_to_yield(cx);
     }
+    let result = poll(cx);
+    if result.is_ready() {
+        LEFT.with(|cell| cell.set(left - 1));
+    }
+    result
+}
+
+/// The budget is spent: wake the task (it goes to the back of the ready queue) and tell the trace.
+#[cold]
+#[inline(never)]
+fn made_to_yield<T>(cx: &mut Context<'_>) -> Poll<T> {
+    super::context::with_current(|core| core.note_budget_spent());
+    cx.waker().wake_by_ref();
+    Poll::Pending
 }
 
 /// Runs `poll` with no budget: for a `timeout`'s timer, which must be able to fire however much
 /// the future it guards has spent (tokio's `coop::with_unconstrained`).
 pub(crate) fn unconstrained<R>(poll: impl FnOnce() -> R) -> R {
-    struct Restore(Option<(u8, bool)>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            LEFT.with(|left| left.set(self.0));
-        }
-    }
-    let _restore = Restore(LEFT.with(|left| left.replace(None)));
-    poll()
+    let left = LEFT.with(|cell| cell.replace(UNLIMITED));
+    let result = poll();
+    LEFT.with(|cell| cell.set(left));
+    result
 }

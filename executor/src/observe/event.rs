@@ -92,7 +92,7 @@ pub(crate) enum Event {
     /// The task spent its budget of operations in one poll and is made to yield.
     BudgetSpent {
         task: TaskId,
-        budget: u8,
+        budget: u32,
     },
     /// One poll held the loop longer than the slow-poll threshold.
     SlowPoll {
