@@ -76,7 +76,7 @@ mod task_group;
 mod yield_now;
 
 pub use error::JoinError;
-pub use event_loop::{all_tasks, Stats};
+pub use event_loop::{all_tasks, current_task, Stats};
 pub use gather::{gather, try_gather, Gather, TryGather};
 pub use handle::{Handle, RemoteJoinHandle};
 pub use io::blocking::to_thread;
@@ -84,7 +84,7 @@ pub use io::{fs, net, signal};
 pub use observe::{TaskInfo, TaskStatus, WaitingOn};
 pub use runtime::{run, Builder, Runtime};
 pub use select::{as_completed, race, AsCompleted};
-pub use spawn::{spawn, spawn_named, AbortHandle, JoinHandle};
+pub use spawn::{shield, spawn, spawn_named, AbortHandle, JoinHandle};
 pub use task_group::{TaskGroup, TaskGroupError};
 pub use time::{blocking_sleep, now, sleep, sleep_until, timeout, Elapsed, Sleep};
 pub use yield_now::{yield_now, YieldNow};

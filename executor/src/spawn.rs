@@ -58,6 +58,41 @@ where
     spawn_inner(future, None)
 }
 
+/// Runs `future` as a task of its own, so that cancelling whoever awaits it does not cancel it —
+/// asyncio's `asyncio.shield(aw)`.
+///
+/// In Rust, cancelling is dropping: a future dropped half-way is gone. A task is not: dropping its
+/// [`JoinHandle`] only detaches it. So shielding a future means spawning it, and awaiting the
+/// handle; if the awaiting code is cancelled (a `timeout` ran out, a `select!` chose another
+/// branch), the task goes on to the end.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use std::time::Duration;
+/// glassloop::run(async {
+///     let saved = std::rc::Rc::new(std::cell::Cell::new(false));
+///     let save = {
+///         let saved = saved.clone();
+///         async move {
+///             glassloop::sleep(Duration::from_millis(50)).await;
+///             saved.set(true);
+///         }
+///     };
+///     // The caller gives up after 10 ms; the shielded work is not cancelled with it.
+///     let gave_up = glassloop::timeout(Duration::from_millis(10), glassloop::shield(save)).await;
+///     assert!(gave_up.is_err());
+///     glassloop::sleep(Duration::from_millis(100)).await;
+///     assert!(saved.get());
+/// });
+/// ```
+#[track_caller]
+pub fn shield<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    spawn_inner(future, None)
+}
+
 /// Like [`spawn`], with a name the trace and the timeline show (asyncio's
 /// `create_task(coro, name=...)`).
 #[track_caller]

@@ -10,8 +10,11 @@
 mod support;
 
 mod abort;
+mod barrier;
 mod budget;
+mod condition;
 mod interval;
 mod queue;
 mod select;
 mod semaphore;
+mod tasks;

@@ -138,3 +138,19 @@ fn a_lock_is_taken_in_arrival_order() {
         assert_eq!(*lock.lock().await, [1, 2, 3]);
     });
 }
+
+// test_locks.py: SemaphoreTests.test_release_not_acquired — a BoundedSemaphore refuses to grow
+// past its start (asyncio: ValueError from `release`).
+#[test]
+fn a_bounded_semaphore_never_has_more_than_it_began_with() {
+    run(async {
+        let sem = glassloop::sync::BoundedSemaphore::new(2);
+        assert_eq!(sem.add_permits(1), Err(glassloop::sync::TooManyPermits));
+        let permit = sem.acquire().await;
+        // Held, not gone: giving one more would still be one too many once it comes back.
+        assert_eq!(sem.add_permits(1), Err(glassloop::sync::TooManyPermits));
+        permit.forget();
+        assert_eq!(sem.add_permits(1), Ok(()));
+        assert_eq!(sem.available_permits(), 2);
+    });
+}

@@ -54,6 +54,27 @@ pub fn all_tasks() -> Vec<TaskInfo> {
     })
 }
 
+/// The task being polled now — asyncio's `asyncio.current_task()`: its number, name, and status
+/// (`Running`). The main future is task 0. `None` outside a running loop.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// glassloop::run(async {
+///     assert_eq!(glassloop::current_task().unwrap().number, 0); // main()
+///     let me = glassloop::spawn_named("worker", async { glassloop::current_task().unwrap() });
+///     let info = me.await.unwrap();
+///     assert_eq!((info.number, info.name.as_str()), (1, "worker"));
+/// });
+/// assert!(glassloop::current_task().is_none());
+/// ```
+pub fn current_task() -> Option<TaskInfo> {
+    context::with_current(|core| match core.watch.running.get()? {
+        TaskId::MAIN => core.tasks().into_iter().next(),
+        task => core.task(task),
+    })
+    .flatten()
+}
+
 impl LoopView for Core {
     fn tasks(&self) -> Vec<TaskInfo> {
         let running = self.watch.running.get();

@@ -70,7 +70,7 @@ mod tasks;
 mod waits;
 pub(crate) mod waker;
 
-pub use introspect::{all_tasks, Stats};
+pub use introspect::{all_tasks, current_task, Stats};
 pub(crate) use waker::Resolver;
 use waker::{Message, Shared, TaskWaker};
 

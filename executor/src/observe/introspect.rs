@@ -132,6 +132,8 @@ pub(crate) enum Primitive {
     QueueJoin,
     EventWait,
     SemaphoreAcquire,
+    ConditionWait,
+    BarrierWait,
 }
 
 impl Primitive {
@@ -142,6 +144,8 @@ impl Primitive {
             Primitive::QueueJoin => "Queue.join",
             Primitive::EventWait => "Event.wait",
             Primitive::SemaphoreAcquire => "Semaphore.acquire (or Lock)",
+            Primitive::ConditionWait => "Condition.wait",
+            Primitive::BarrierWait => "Barrier.wait",
         }
     }
 }

@@ -1,4 +1,6 @@
 //! `Event` — asyncio's `asyncio.Event`: a flag tasks can wait for.
+//!
+//! Read next: [`lock.rs`](super::lock).
 
 use std::cell::RefCell;
 use std::future::Future;

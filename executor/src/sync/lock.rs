@@ -3,6 +3,8 @@
 //! A lock is a semaphore with one permit. Unlike asyncio's, glassloop's lock owns the value it
 //! protects (`Lock<T>`), so the only way to reach the value is through a held guard: forgetting to
 //! lock is a compile error instead of a race.
+//!
+//! Read next: [`semaphore.rs`](super::semaphore), the lock's own machinery.
 
 use std::cell::{RefCell, RefMut};
 use std::ops::{Deref, DerefMut};

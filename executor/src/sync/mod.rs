@@ -15,15 +15,21 @@
 //!
 //! The shared list is in [`wait_list.rs`](wait_list).
 //!
+//! Besides asyncio's four there are [`Condition`] and [`Barrier`], and the `BoundedSemaphore`.
+//!
 //! Read next: [`wait_list.rs`](wait_list), the list every primitive here is built on.
 
+mod barrier;
+mod condition;
 mod event;
 mod lock;
 mod queue;
 mod semaphore;
 mod wait_list;
 
+pub use barrier::{Barrier, BrokenBarrier};
+pub use condition::{Condition, ConditionGuard};
 pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use queue::{Queue, QueueEmpty, QueueFull};
-pub use semaphore::{Semaphore, SemaphorePermit};
+pub use semaphore::{BoundedSemaphore, Semaphore, SemaphorePermit, TooManyPermits};

@@ -8,6 +8,8 @@
 //! Getters and putters wait in first-come-first-served lists. When an item arrives, the first
 //! getter is notified; if by the time it runs another task has taken the item (with `get_nowait`),
 //! it goes back to the *front* of the line, so it does not lose its turn.
+//!
+//! Read next: [`event.rs`](super::event).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

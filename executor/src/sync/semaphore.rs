@@ -4,6 +4,12 @@
 //! of newcomers could starve the queue); otherwise it waits in line. `release` (dropping a permit)
 //! hands the permit straight to the first waiter if there is one, so the permit cannot be taken by a
 //! newcomer between the wake and the waiter's poll.
+//!
+//! [`BoundedSemaphore`] is asyncio's too: one whose permits can never outnumber the ones it began
+//! with (asyncio's `release` raises `ValueError` beyond that; glassloop's `add_permits` returns
+//! [`TooManyPermits`]).
+//!
+//! Read next: [`condition.rs`](super::condition).
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -44,6 +50,9 @@ pub struct Semaphore {
 
 struct Inner {
     permits: usize,
+    /// Permits in existence: free, held, or handed to a waiter. Only `add_permits` and
+    /// [`SemaphorePermit::forget`] change it.
+    total: usize,
     waiters: WaitList,
 }
 
@@ -53,6 +62,7 @@ impl Semaphore {
         Semaphore {
             inner: Rc::new(RefCell::new(Inner {
                 permits,
+                total: permits,
                 waiters: WaitList::new(Primitive::SemaphoreAcquire),
             })),
         }
@@ -94,6 +104,7 @@ impl Semaphore {
 
     /// Adds a permit — asyncio's `release()`; hands it to the first waiter if any.
     pub fn add_permits(&self, count: usize) {
+        self.inner.borrow_mut().total += count;
         for _ in 0..count {
             self.release_one();
         }
@@ -123,9 +134,90 @@ pub struct SemaphorePermit<'a> {
     semaphore: &'a Semaphore,
 }
 
+impl SemaphorePermit<'_> {
+    /// Keeps the permit taken for good: the semaphore has one permit fewer (tokio's `forget`).
+    pub fn forget(self) {
+        self.semaphore.inner.borrow_mut().total -= 1;
+        std::mem::forget(self);
+    }
+}
+
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
         self.semaphore.release_one();
+    }
+}
+
+/// A [`Semaphore`] that never has more permits than it began with — asyncio's
+/// `BoundedSemaphore`. Clones share the same permits.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use glassloop::sync::{BoundedSemaphore, TooManyPermits};
+///
+/// glassloop::run(async {
+///     let sem = BoundedSemaphore::new(1);
+///     assert_eq!(sem.add_permits(1), Err(TooManyPermits)); // asyncio: ValueError
+///     sem.acquire().await.forget(); // one permit fewer, for good
+///     assert_eq!(sem.add_permits(1), Ok(())); // back to one
+///     assert_eq!(sem.available_permits(), 1);
+/// });
+/// ```
+#[derive(Clone)]
+pub struct BoundedSemaphore {
+    semaphore: Semaphore,
+    bound: usize,
+}
+
+/// More permits than a [`BoundedSemaphore`] began with — asyncio's `ValueError` from `release`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooManyPermits;
+
+impl std::fmt::Display for TooManyPermits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a BoundedSemaphore would have more permits than it began with")
+    }
+}
+
+impl std::error::Error for TooManyPermits {}
+
+impl BoundedSemaphore {
+    /// A semaphore with `permits` permits, and never more.
+    pub fn new(permits: usize) -> BoundedSemaphore {
+        BoundedSemaphore {
+            semaphore: Semaphore::new(permits),
+            bound: permits,
+        }
+    }
+
+    /// Waits for a permit, as [`Semaphore::acquire`] does.
+    pub fn acquire(&self) -> Acquire<'_> {
+        self.semaphore.acquire()
+    }
+
+    /// Takes a permit if one is free and nobody waits, as [`Semaphore::try_acquire`] does.
+    pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
+        self.semaphore.try_acquire()
+    }
+
+    /// Adds `count` permits — asyncio's `release()` — unless that would make more than the
+    /// semaphore began with.
+    pub fn add_permits(&self, count: usize) -> Result<(), TooManyPermits> {
+        if self.semaphore.inner.borrow().total + count > self.bound {
+            return Err(TooManyPermits);
+        }
+        self.semaphore.add_permits(count);
+        Ok(())
+    }
+
+    /// How many permits are free right now.
+    pub fn available_permits(&self) -> usize {
+        self.semaphore.available_permits()
+    }
+
+    /// Whether `acquire` would have to wait — asyncio's `locked()`.
+    pub fn is_locked(&self) -> bool {
+        self.semaphore.is_locked()
     }
 }
 

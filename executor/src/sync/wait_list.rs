@@ -4,6 +4,8 @@
 //! *notified* and wakes it; the future sees the mark on its next poll. A future dropped while still
 //! in the list takes itself out; one dropped *after* being notified reports that, so its owner can
 //! hand the notification to the next waiter.
+//!
+//! Read next: [`queue.rs`](super::queue), the first primitive built on it.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
