@@ -234,3 +234,25 @@ fn join_returns_when_the_count_reached_zero_even_if_a_put_follows() {
             .unwrap();
     });
 }
+
+// test_queues.py: LifoQueueTests.test_order, PriorityQueueTests.test_order
+#[test]
+fn lifo_and_priority_queues_take_the_last_and_the_smallest() {
+    run(async {
+        let lifo = Queue::lifo(0);
+        let priority = Queue::priority(0);
+        for i in [1, 3, 2] {
+            lifo.put_nowait(i).unwrap();
+            priority.put_nowait(i).unwrap();
+        }
+        let take = |q: &Queue<i32>| (0..3).map(|_| q.get_nowait().unwrap()).collect::<Vec<_>>();
+        assert_eq!(take(&lifo), [2, 3, 1]);
+        assert_eq!(take(&priority), [1, 2, 3]);
+        // Bounded like any queue, and a waiting getter gets the smallest.
+        let bounded = Queue::priority(2);
+        bounded.put_nowait(5).unwrap();
+        bounded.put_nowait(4).unwrap();
+        assert!(bounded.is_full());
+        assert_eq!(bounded.get().await, 4);
+    });
+}

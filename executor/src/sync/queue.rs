@@ -1,18 +1,20 @@
 //! `Queue` — asyncio's `asyncio.Queue`: producers and consumers, with back-pressure.
 //!
-//! Items come out in the order they went in. A bounded queue makes `put` wait while it is full
-//! (back-pressure: a fast producer is slowed to the consumers' pace); `get` waits while it is
-//! empty. `task_done` and `join` let a producer wait until every item has been *processed*, not
-//! just taken.
+//! Items come out in the order they went in — or last first, with [`Queue::lifo`] (asyncio's
+//! `LifoQueue`), or smallest first, with [`Queue::priority`] (its `PriorityQueue`). A bounded
+//! queue makes `put` wait while it is full (back-pressure: a fast producer is slowed to the
+//! consumers' pace); `get` waits while it is empty. `task_done` and `join` let a producer wait
+//! until every item has been *processed*, not just taken.
 //!
 //! Getters and putters wait in first-come-first-served lists. When an item arrives, the first
-//! getter is notified; if by the time it runs another task has taken the item (with `get_nowait`),
-//! it goes back to the *front* of the line, so it does not lose its turn.
+//! getter is notified and the item is promised to it: a `get_nowait` that runs before it cannot
+//! take it (likewise the room a `get` makes, for the first putter).
 //!
 //! Read next: [`event.rs`](super::event).
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
@@ -68,7 +70,7 @@ impl<T> Clone for Queue<T> {
 }
 
 struct Inner<T> {
-    items: VecDeque<T>,
+    items: Items<T>,
     /// 0 means unbounded, as in asyncio.
     maxsize: usize,
     getters: WaitList,
@@ -120,6 +122,82 @@ impl fmt::Display for QueueEmpty {
 }
 impl Error for QueueEmpty {}
 
+impl<T: Ord> Queue<T> {
+    /// A queue whose `get` takes the *smallest* item — asyncio's `PriorityQueue(maxsize)` (0: no
+    /// limit). Items that compare equal come out in no set order, as with asyncio's `heapq`; put
+    /// `(priority, sequence, item)` to keep them in order.
+    ///
+    /// ```
+    /// # use glassloop_executor as glassloop;
+    /// let jobs = glassloop::sync::Queue::priority(0);
+    /// for job in [(2, "later"), (1, "first"), (3, "last")] {
+    ///     jobs.put_nowait(job).unwrap();
+    /// }
+    /// assert_eq!(jobs.get_nowait().unwrap(), (1, "first"));
+    /// ```
+    pub fn priority(maxsize: usize) -> Queue<T> {
+        Queue::with_items(maxsize, Items::Priority(BinaryHeap::new(), |a, b| b.cmp(a)))
+    }
+}
+
+/// Where a queue keeps its items, and so which one a `get` takes.
+enum Items<T> {
+    /// First in, first out: asyncio's `Queue`.
+    Fifo(VecDeque<T>),
+    /// Last in, first out: asyncio's `LifoQueue`.
+    Lifo(Vec<T>),
+    /// Smallest first: asyncio's `PriorityQueue`. `BinaryHeap` needs `Ord`, which `Queue<T>` as
+    /// a whole does not ask of `T`; so each item carries the comparison, made where `T: Ord` was
+    /// known (reversed: the heap gives its greatest first).
+    Priority(BinaryHeap<ByOrder<T>>, fn(&T, &T) -> Ordering),
+}
+
+impl<T> Items<T> {
+    fn push(&mut self, item: T) {
+        match self {
+            Items::Fifo(items) => items.push_back(item),
+            Items::Lifo(items) => items.push(item),
+            Items::Priority(items, order) => items.push(ByOrder(item, *order)),
+        }
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        match self {
+            Items::Fifo(items) => items.pop_front(),
+            Items::Lifo(items) => items.pop(),
+            Items::Priority(items, _) => items.pop().map(|ByOrder(item, _)| item),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Items::Fifo(items) => items.len(),
+            Items::Lifo(items) => items.len(),
+            Items::Priority(items, _) => items.len(),
+        }
+    }
+}
+
+/// An item ordered by the comparison it carries.
+struct ByOrder<T>(T, fn(&T, &T) -> Ordering);
+
+impl<T> PartialEq for ByOrder<T> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.1)(&self.0, &other.0) == Ordering::Equal
+    }
+}
+impl<T> Eq for ByOrder<T> {}
+impl<T> PartialOrd for ByOrder<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for ByOrder<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.1)(&self.0, &other.0)
+    }
+}
+
 impl<T> Queue<T> {
     /// A queue with no size limit — asyncio's `Queue()`.
     pub fn unbounded() -> Queue<T> {
@@ -140,10 +218,30 @@ impl<T> Queue<T> {
         Queue::with_maxsize(maxsize)
     }
 
+    /// A queue whose `get` takes the item put *last* — asyncio's `LifoQueue(maxsize)` (0: no
+    /// limit).
+    ///
+    /// ```
+    /// # use glassloop_executor as glassloop;
+    /// let stack = glassloop::sync::Queue::lifo(0);
+    /// for i in [1, 3, 2] {
+    ///     stack.put_nowait(i).unwrap();
+    /// }
+    /// let order: Vec<i32> = (0..3).map(|_| stack.get_nowait().unwrap()).collect();
+    /// assert_eq!(order, [2, 3, 1]);
+    /// ```
+    pub fn lifo(maxsize: usize) -> Queue<T> {
+        Queue::with_items(maxsize, Items::Lifo(Vec::new()))
+    }
+
     fn with_maxsize(maxsize: usize) -> Queue<T> {
+        Queue::with_items(maxsize, Items::Fifo(VecDeque::new()))
+    }
+
+    fn with_items(maxsize: usize, items: Items<T>) -> Queue<T> {
         Queue {
             inner: Rc::new(RefCell::new(Inner {
-                items: VecDeque::new(),
+                items,
                 maxsize,
                 getters: WaitList::new(Primitive::QueueGet),
                 putters: WaitList::new(Primitive::QueuePut),
@@ -160,7 +258,7 @@ impl<T> Queue<T> {
 
     /// Whether the queue is empty.
     pub fn is_empty(&self) -> bool {
-        self.inner.borrow().items.is_empty()
+        self.inner.borrow().items.len() == 0
     }
 
     /// Whether a bounded queue is at its limit.
@@ -182,7 +280,7 @@ impl<T> Queue<T> {
             if inner.is_full() || !inner.putters.is_clear() {
                 return Err(QueueFull(item));
             }
-            inner.items.push_back(item);
+            inner.items.push(item);
             inner.unfinished += 1;
             inner.getters.notify_one()
         };
@@ -212,7 +310,7 @@ impl<T> Queue<T> {
             if !inner.item_unpromised() {
                 return Err(QueueEmpty);
             }
-            let item = inner.items.pop_front().ok_or(QueueEmpty)?;
+            let item = inner.items.pop().ok_or(QueueEmpty)?;
             // Room now: let the first waiting putter in.
             (item, inner.putters.notify_one())
         };
@@ -299,7 +397,7 @@ impl<T> Put<'_, T> {
         if my_turn && !inner.is_full() {
             this.waiter = None;
             let item = this.item.take().expect("checked above");
-            inner.items.push_back(item);
+            inner.items.push(item);
             inner.unfinished += 1;
             let getter = inner.getters.notify_one();
             // Room may remain for the next putter in line.
@@ -371,7 +469,7 @@ impl<T> Get<'_, T> {
             None => inner.getters.is_clear(),
         };
         if my_turn {
-            if let Some(item) = inner.items.pop_front() {
+            if let Some(item) = inner.items.pop() {
                 this.waiter = None;
                 this.done = true;
                 let putter = inner.putters.notify_one();
