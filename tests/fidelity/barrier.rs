@@ -133,3 +133,42 @@ fn abort_breaks_the_barrier_until_reset() {
         assert_eq!(Barrier::new(1).wait().await, Ok(0));
     });
 }
+
+// asyncio's task repr names what a task waits on; glassloop's `all_tasks` too, for the new
+// primitives as for the old.
+#[test]
+fn all_tasks_says_who_waits_on_a_barrier_or_a_condition() {
+    run(async {
+        let barrier = Barrier::new(2);
+        let cond = glassloop::sync::Condition::new(());
+        let at_barrier = glassloop::spawn_named("at barrier", {
+            let barrier = barrier.clone();
+            async move { barrier.wait().await.map(|_| ()) }
+        });
+        let at_condition = glassloop::spawn_named("at condition", {
+            let cond = cond.clone();
+            async move {
+                let guard = cond.lock().await;
+                drop(guard.wait().await);
+                Ok::<(), BrokenBarrier>(())
+            }
+        });
+        glassloop::yield_now().await;
+        let waits: Vec<String> = glassloop::all_tasks()
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        assert!(
+            waits.contains(&"task 1 'at barrier' waiting on Barrier.wait".to_string()),
+            "{waits:?}"
+        );
+        assert!(
+            waits.contains(&"task 2 'at condition' waiting on Condition.wait".to_string()),
+            "{waits:?}"
+        );
+        barrier.wait().await.unwrap();
+        cond.lock().await.notify_all();
+        at_barrier.await.unwrap().unwrap();
+        at_condition.await.unwrap().unwrap();
+    });
+}
