@@ -256,3 +256,90 @@ fn lifo_and_priority_queues_take_the_last_and_the_smallest() {
         assert_eq!(bounded.get().await, 4);
     });
 }
+
+// test_queues.py (3.13): _QueueShutdownTestMixin.test_shutdown_empty — after shutdown a send is
+// refused, and a recv on the empty queue gives None.
+#[test]
+fn a_shut_down_queue_refuses_sends_and_recv_ends() {
+    run(async {
+        let q = Queue::unbounded();
+        q.shutdown(false);
+        assert!(q.is_shut_down());
+        assert_eq!(q.send(1).await, Err(glassloop::sync::QueueShutDown(1)));
+        assert_eq!(q.recv().await, None);
+    });
+}
+
+// test_queues.py (3.13): test_shutdown_nonempty — what was queued is still delivered, then the
+// end; test_shutdown_getter — a waiting getter is released.
+#[test]
+fn shutdown_delivers_what_is_queued_then_releases_the_getters() {
+    run(async {
+        let q = Queue::unbounded();
+        q.send("a").await.unwrap();
+        q.shutdown(false);
+        assert_eq!(q.recv().await, Some("a"));
+        let waiting = glassloop::spawn({
+            let q = q.clone();
+            async move { q.recv().await }
+        });
+        glassloop::yield_now().await;
+        assert_eq!(waiting.await.unwrap(), None);
+        // A waiting getter released by the shutdown itself.
+        let q = Queue::<u8>::unbounded();
+        let waiting = glassloop::spawn({
+            let q = q.clone();
+            async move { q.recv().await }
+        });
+        glassloop::yield_now().await;
+        q.shutdown(false);
+        assert_eq!(waiting.await.unwrap(), None);
+    });
+}
+
+// test_queues.py (3.13): test_shutdown_immediate — queued items are dropped, counted done (join
+// returns), and getters get the end at once; test_shutdown_putter — a waiting putter gets its
+// item back.
+#[test]
+fn an_immediate_shutdown_drops_the_items_and_releases_everyone() {
+    run(async {
+        let q = Queue::bounded(1);
+        q.send(1).await.unwrap();
+        let putter = glassloop::spawn({
+            let q = q.clone();
+            async move { q.send(2).await }
+        });
+        let joiner = glassloop::spawn({
+            let q = q.clone();
+            async move { q.join().await }
+        });
+        glassloop::yield_now().await;
+        q.shutdown(true);
+        assert_eq!(
+            putter.await.unwrap(),
+            Err(glassloop::sync::QueueShutDown(2))
+        );
+        joiner.await.unwrap();
+        assert!(q.is_empty());
+        assert_eq!(q.recv().await, None);
+    });
+}
+
+// asyncio's `get` raises QueueShutDown; glassloop's `get` (whose output is the item) panics
+// saying to use `recv`, and the panic stays in its task.
+#[test]
+fn get_on_a_shut_down_empty_queue_panics_with_advice() {
+    run(async {
+        let q = Queue::<u8>::unbounded();
+        q.shutdown(false);
+        let getter = glassloop::spawn({
+            let q = q.clone();
+            async move { q.get().await }
+        });
+        let error = getter.await.unwrap_err();
+        assert!(
+            error.panic_message().unwrap().contains("use Queue::recv"),
+            "{error}"
+        );
+    });
+}

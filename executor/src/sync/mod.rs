@@ -31,5 +31,5 @@ pub use barrier::{Barrier, BrokenBarrier};
 pub use condition::{Condition, ConditionGuard};
 pub use event::Event;
 pub use lock::{Lock, LockGuard};
-pub use queue::{Queue, QueueEmpty, QueueFull};
+pub use queue::{Queue, QueueEmpty, QueueFull, QueueShutDown};
 pub use semaphore::{BoundedSemaphore, Semaphore, SemaphorePermit, TooManyPermits};

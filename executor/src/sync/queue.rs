@@ -77,6 +77,8 @@ struct Inner<T> {
     putters: WaitList,
     /// Items put and not yet marked `task_done`.
     unfinished: usize,
+    /// `shutdown` was called: no more puts; gets take what is left, then find nothing.
+    shut_down: bool,
     joiners: WaitList,
 }
 
@@ -99,6 +101,23 @@ impl<T> Inner<T> {
 /// `put_nowait` on a full queue — asyncio's `QueueFull`. Holds the item that did not fit.
 #[derive(PartialEq, Eq)]
 pub struct QueueFull<T>(pub T);
+
+/// A `send` to a queue that was shut down — asyncio's `QueueShutDown`. Holds the item that was
+/// not sent.
+#[derive(PartialEq, Eq)]
+pub struct QueueShutDown<T>(pub T);
+
+impl<T> fmt::Debug for QueueShutDown<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("QueueShutDown(..)")
+    }
+}
+impl<T> fmt::Display for QueueShutDown<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the queue was shut down")
+    }
+}
+impl<T> Error for QueueShutDown<T> {}
 
 /// `get_nowait` on an empty queue — asyncio's `QueueEmpty`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,6 +265,7 @@ impl<T> Queue<T> {
                 getters: WaitList::new(Primitive::QueueGet),
                 putters: WaitList::new(Primitive::QueuePut),
                 unfinished: 0,
+                shut_down: false,
                 joiners: WaitList::new(Primitive::QueueJoin),
             })),
         }
@@ -272,9 +292,15 @@ impl<T> Queue<T> {
     }
 
     /// Adds an item if there is room, without waiting.
+    ///
+    /// # Panics
+    ///
+    /// If the queue was shut down (asyncio raises `QueueShutDown`): use [`send`](Self::send),
+    /// which hands the item back instead.
     pub fn put_nowait(&self, item: T) -> Result<(), QueueFull<T>> {
         let waker = {
             let mut inner = self.inner.borrow_mut();
+            assert!(!inner.shut_down, "{PUT_AFTER_SHUTDOWN}");
             // Waiting putters go first, and so do putters promised room: a newcomer may not jump
             // the line.
             if inner.is_full() || !inner.putters.is_clear() {
@@ -291,6 +317,9 @@ impl<T> Queue<T> {
     }
 
     /// Adds an item, waiting while the queue is full — asyncio's `await queue.put(item)`.
+    ///
+    /// It panics if the queue is (or gets, while this waits) shut down; code that shuts queues
+    /// down uses [`send`](Self::send) instead.
     ///
     /// **Cancellation:** if dropped before it completes, the item was not added (it is dropped
     /// with the future) and the place in line passes to the next putter.
@@ -322,6 +351,9 @@ impl<T> Queue<T> {
 
     /// Takes the oldest item, waiting while the queue is empty — asyncio's `await queue.get()`.
     ///
+    /// It panics if the queue is shut down and has nothing left for it; code that shuts queues
+    /// down uses [`recv`](Self::recv) instead.
+    ///
     /// **Cancellation:** if dropped before it completes, no item was taken, and a wake meant for
     /// it passes to the next getter.
     pub fn get(&self) -> Get<'_, T> {
@@ -330,6 +362,74 @@ impl<T> Queue<T> {
             waiter: None,
             done: false,
         }
+    }
+
+    /// Like [`put`](Self::put), but a queue that is shut down hands the item back:
+    /// `Err(QueueShutDown(item))` — asyncio's `put` raising `QueueShutDown`.
+    pub fn send(&self, item: T) -> Send<'_, T> {
+        Send(self.put(item))
+    }
+
+    /// Like [`get`](Self::get), but `None` once the queue is shut down and empty — asyncio's
+    /// `get` raising `QueueShutDown`. A consumer's loop: `while let Some(item) = q.recv().await`.
+    ///
+    /// ```
+    /// # use glassloop_executor as glassloop;
+    /// use glassloop::sync::Queue;
+    /// glassloop::run(async {
+    ///     let q = Queue::unbounded();
+    ///     let consumer = glassloop::spawn({
+    ///         let q = q.clone();
+    ///         async move {
+    ///             let mut got = Vec::new();
+    ///             while let Some(item) = q.recv().await {
+    ///                 got.push(item);
+    ///             }
+    ///             got
+    ///         }
+    ///     });
+    ///     for i in 0..3 {
+    ///         q.send(i).await.unwrap();
+    ///     }
+    ///     q.shutdown(false); // what is queued is still delivered
+    ///     assert_eq!(consumer.await.unwrap(), [0, 1, 2]);
+    ///     assert!(q.send(3).await.is_err());
+    /// });
+    /// ```
+    pub fn recv(&self) -> Recv<'_, T> {
+        Recv(self.get())
+    }
+
+    /// Shuts the queue down — asyncio's `queue.shutdown(immediate)` (3.13). From now on a `send`
+    /// is refused and every waiting putter gets its item back; getters take what is left, then
+    /// get `None` from `recv`. With `immediate`, what is left is dropped too (and counted done, so
+    /// `join` returns), and every waiting getter gets `None` at once.
+    pub fn shutdown(&self, immediate: bool) {
+        let (dropped, wakers) = {
+            let mut inner = self.inner.borrow_mut();
+            inner.shut_down = true;
+            let mut dropped = Vec::new();
+            if immediate {
+                while let Some(item) = inner.items.pop() {
+                    dropped.push(item);
+                }
+                inner.unfinished = inner.unfinished.saturating_sub(dropped.len());
+            }
+            let mut wakers = inner.getters.notify_all();
+            wakers.extend(inner.putters.notify_all());
+            if inner.unfinished == 0 {
+                wakers.extend(inner.joiners.notify_all());
+            }
+            (dropped, wakers)
+        };
+        drop(dropped); // user code: after the borrow
+        wake_all(wakers);
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called — asyncio has no such query; its `put`
+    /// tells by raising.
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.borrow().shut_down
     }
 
     /// Marks one item taken by `get` as processed — asyncio's `task_done()`.
@@ -376,13 +476,20 @@ pub struct Put<'a, T> {
 impl<T> Unpin for Put<'_, T> {}
 
 impl<T> Put<'_, T> {
-    fn poll_unbudgeted(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    /// `Err(item)`: the queue was shut down.
+    fn poll_unbudgeted(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
         let this = &mut *self;
         assert!(
             this.item.is_some(),
             "a Queue::put future was polled again after it completed; await it once"
         );
         let mut inner = this.queue.inner.borrow_mut();
+        if inner.shut_down {
+            if let Some(waiter) = this.waiter.take() {
+                inner.putters.claim(&waiter);
+            }
+            return Poll::Ready(Err(this.item.take().expect("checked above")));
+        }
         let my_turn = match &this.waiter {
             Some(waiter) if waiter.is_notified() => {
                 inner.putters.claim(waiter);
@@ -407,7 +514,7 @@ impl<T> Put<'_, T> {
                 .flatten();
             drop(inner);
             getter.into_iter().chain(putter).for_each(|w| w.wake());
-            return Poll::Ready(());
+            return Poll::Ready(Ok(()));
         }
         // Full (or others are ahead): wait; a putter that was notified but lost the room goes
         // back to the front.
@@ -423,6 +530,25 @@ impl<T> Future for Put<'_, T> {
     /// A `Ready` costs one operation of the task's budget (see [`budget.rs`](crate::event_loop::budget)).
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         crate::event_loop::budget::spend(cx, |cx| self.poll_unbudgeted(cx))
+            .map(|sent| sent.unwrap_or_else(|_| panic!("{PUT_AFTER_SHUTDOWN}")))
+    }
+}
+
+const PUT_AFTER_SHUTDOWN: &str =
+    "an item was put in a Queue that was shut down; use Queue::send, which hands the item back";
+
+/// The future returned by [`Queue::send`]: [`Put`] that hands the item back from a queue that
+/// was shut down. One-shot.
+#[must_use = "send does nothing unless awaited"]
+pub struct Send<'a, T>(Put<'a, T>);
+
+impl<T> Future for Send<'_, T> {
+    type Output = Result<(), QueueShutDown<T>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let put = Pin::new(&mut self.0);
+        crate::event_loop::budget::spend(cx, |cx| put.poll_unbudgeted(cx))
+            .map(|sent| sent.map_err(QueueShutDown))
     }
 }
 
@@ -450,7 +576,8 @@ pub struct Get<'a, T> {
 }
 
 impl<T> Get<'_, T> {
-    fn poll_unbudgeted(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+    /// `None`: the queue was shut down, and nothing is left for this getter.
+    fn poll_unbudgeted(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
         assert!(
             !this.done,
@@ -480,8 +607,13 @@ impl<T> Get<'_, T> {
                     .flatten();
                 drop(inner);
                 putter.into_iter().chain(getter).for_each(|w| w.wake());
-                return Poll::Ready(item);
+                return Poll::Ready(Some(item));
             }
+        }
+        if inner.shut_down && inner.items.len() == 0 {
+            this.waiter = None;
+            this.done = true;
+            return Poll::Ready(None);
         }
         let at_front = this.waiter.is_some();
         this.waiter = Some(inner.getters.push(cx, at_front));
@@ -494,7 +626,28 @@ impl<T> Future for Get<'_, T> {
 
     /// A `Ready` costs one operation of the task's budget (see [`budget.rs`](crate::event_loop::budget)).
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        crate::event_loop::budget::spend(cx, |cx| self.poll_unbudgeted(cx))
+        crate::event_loop::budget::spend(cx, |cx| self.poll_unbudgeted(cx)).map(|item| {
+            item.unwrap_or_else(|| {
+                panic!(
+                    "Queue::get on a Queue that was shut down and is empty; use Queue::recv, \
+                     which returns None then"
+                )
+            })
+        })
+    }
+}
+
+/// The future returned by [`Queue::recv`]: [`Get`] that gives `None` once the queue is shut down
+/// and empty. One-shot.
+#[must_use = "recv does nothing unless awaited"]
+pub struct Recv<'a, T>(Get<'a, T>);
+
+impl<T> Future for Recv<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let get = Pin::new(&mut self.0);
+        crate::event_loop::budget::spend(cx, |cx| get.poll_unbudgeted(cx))
     }
 }
 
