@@ -24,12 +24,17 @@
 #[path = "client.rs"]
 pub mod client;
 
+#[path = "../http1/server.rs"]
+#[allow(dead_code)] // the delay server reads no header fields; the layer offers them
+pub mod http1;
+
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::time::Duration;
 
-use glassloop::net::{TcpListener, TcpStream};
+use glassloop::net::TcpListener;
 use glassloop::{JoinHandle, TaskGroup};
 
 /// The simulated delays of the demo's five requests, in milliseconds.
@@ -147,21 +152,38 @@ const MAX_DELAY_MS: u64 = 60_000;
 
 /// Starts a tiny HTTP server on a free port of 127.0.0.1 and returns its address and the task
 /// that runs it (abort it to stop the server). `GET /delay/{ms}` answers `200` after `ms`
-/// milliseconds, anything else `404`. One request per connection, then it closes: a stand-in for
-/// a slow web API, not a real server — `examples/users_api` is that.
+/// milliseconds, anything else `404`. It speaks HTTP/1.1 through the same layer as
+/// `examples/users_api` ([`http1`], `examples/http1/server.rs`): a stand-in for a slow web API,
+/// with a real server's manners.
 pub async fn start_delay_server() -> io::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = glassloop::spawn_named("delay server", async move {
+        // What the connections share: how the server presents itself, and whether it is closing
+        // (never: aborting the task is how this server stops).
+        let shared = Rc::new((
+            http1::Options {
+                limits: http1::Limits::default(),
+                name: "glassloop-delay-server",
+                allow: "GET, HEAD",
+                log_requests: false,
+                refusal: |status, detail| http1::Response::text(status, &format!("{detail}\n")),
+            },
+            http1::Serving::default(),
+        ));
         // The connections belong to this task's group: aborting the server drops the group, which
         // cancels them (asyncio's TaskGroup, glassloop's `TaskGroup`).
         let connections: TaskGroup<Infallible> = TaskGroup::new();
         loop {
             match listener.accept().await {
-                Ok((stream, _)) => drop(connections.spawn(async move {
-                    let _ = answer(stream).await;
-                    Ok(())
-                })),
+                Ok((stream, peer)) => {
+                    let shared = shared.clone();
+                    drop(connections.spawn(async move {
+                        let (options, serving) = &*shared;
+                        http1::serve_connection(stream, peer, options, serving, answer).await;
+                        Ok(())
+                    }))
+                }
                 Err(error) => {
                     eprintln!("delay server: accept failed: {error}");
                     glassloop::sleep(Duration::from_millis(100)).await;
@@ -172,59 +194,23 @@ pub async fn start_delay_server() -> io::Result<(SocketAddr, JoinHandle<()>)> {
     Ok((addr, server))
 }
 
-/// Reads one request head, waits the delay its path asks for, answers, closes.
-async fn answer(mut stream: TcpStream) -> io::Result<()> {
-    // A client that never finishes its request is dropped after a while.
-    let path = match glassloop::timeout(Duration::from_secs(10), read_path(&mut stream)).await {
-        Ok(Ok(Some(path))) => path,
-        Ok(Ok(None)) | Err(_) => return Ok(()),
-        Ok(Err(error)) => return Err(error),
-    };
+/// One request: wait the delay its path asks for, then answer.
+async fn answer(request: http1::Request) -> http1::Response {
+    let path = request.target.split('?').next().unwrap_or_default();
     let delay_ms = path
         .strip_prefix("/delay/")
         .and_then(|ms| ms.parse::<u64>().ok())
         .filter(|ms| *ms <= MAX_DELAY_MS);
-    let response = match delay_ms {
-        Some(ms) => {
+    match (request.method.as_str(), delay_ms) {
+        ("GET" | "HEAD", Some(ms)) => {
             glassloop::sleep(Duration::from_millis(ms)).await; // the simulated slow work
-            reply(200, "OK", &format!("waited {ms} ms\n"))
+            http1::Response::text(200, &format!("waited {ms} ms\n"))
         }
-        None => reply(404, "Not Found", "try /delay/500\n"),
-    };
-    stream.write_all(&response).await
-}
-
-/// Reads a request head and returns its path; `None` if the client left, or sent something that
-/// is not HTTP (it has been answered with a 400 then).
-async fn read_path(stream: &mut TcpStream) -> io::Result<Option<String>> {
-    let mut head = Vec::new();
-    let mut chunk = [0u8; 1024];
-    loop {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(None);
+        (_, Some(_)) => {
+            let mut response = http1::Response::text(405, "GET or HEAD only\n");
+            response.headers.push(("Allow", "GET, HEAD".to_string()));
+            response
         }
-        head.extend_from_slice(&chunk[..n]);
-        let mut headers = [httparse::EMPTY_HEADER; 32];
-        let mut request = httparse::Request::new(&mut headers);
-        match request.parse(&head) {
-            Ok(httparse::Status::Complete(_)) => {
-                return Ok(Some(request.path.unwrap_or("/").to_string()))
-            }
-            Ok(httparse::Status::Partial) if head.len() <= 8 * 1024 => {}
-            _ => {
-                stream.write_all(&reply(400, "Bad Request", "")).await?;
-                return Ok(None);
-            }
-        }
+        (_, None) => http1::Response::text(404, "try /delay/500\n"),
     }
-}
-
-fn reply(status: u16, reason: &str, body: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
 }

@@ -12,21 +12,14 @@
 //! ```
 //!
 //! [`serve`] accepts connections and spawns **one task per connection**, so a slow or broken
-//! client only ever holds up its own task. Each connection task loops: read a request head (the
-//! `httparse` crate parses it), ask the [app](app) for the reply, write it, and go round again
-//! for the next request on the same connection (keep-alive). Requests that arrive back to back in
-//! one read (pipelining) are answered one after another, in order, from the buffer.
-//!
-//! Every way a client can misbehave ends in an answer or a close, never a crash or a hang:
-//!
-//! | the client | the server |
-//! |---|---|
-//! | sends something that is not HTTP/1.x | `400 Bad Request`, then closes |
-//! | sends a head over [`Config::max_head_bytes`] (or too many headers) | `431 Request Header Fields Too Large`, closes |
-//! | stops in the middle of a request for [`Config::read_timeout`] | `408 Request Timeout`, closes |
-//! | stays idle between requests for [`Config::read_timeout`] | closes (a keep-alive timeout) |
-//! | stops reading our answers for [`Config::read_timeout`] | closes |
-//! | sends a body (this API takes none) | answers, then closes instead of parsing it |
+//! client only ever holds up its own task. Each connection task hands its socket to the shared
+//! HTTP/1.1 layer, [`http1`] (`examples/http1/server.rs`, the part h11 plays inside uvicorn): it
+//! reads a request (head through the `httparse` crate, then its body), asks the [app](app) for
+//! the reply, writes it, and goes round again for the next request on the same connection
+//! (keep-alive). Requests that arrive back to back (pipelining) are answered one after another,
+//! in order. Every way a client can misbehave — a malformed or oversized head, a slow one, a body
+//! framed two ways, an HTTP version it does not speak — ends in the answer RFC 9110 and RFC 9112
+//! prescribe, or a close, never a crash or a hang: the table is in [`http1`]'s opening comment.
 //!
 //! **Stopping** comes in two strengths, as in asyncio. Dropping (or aborting) the future of
 //! [`serve`] or [`Server::serve_until`] closes everything at once. [`Server::close`] followed by
@@ -40,15 +33,19 @@
 #[path = "app.rs"]
 pub mod app;
 
-use std::cell::Cell;
+#[path = "../http1/server.rs"]
+#[allow(dead_code)] // the users API reads no header fields; the layer offers them
+pub mod http1;
+
+#[allow(unused_imports)] // for the tests, which name statuses by their reason
+pub use http1::reason;
+
 use std::future::Future;
-use std::io::{self, Write as _};
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
 use glassloop::net::{TcpListener, TcpStream};
-use glassloop::sync::Event;
 use glassloop::JoinHandle;
 
 use app::{Db, Reply};
@@ -63,6 +60,8 @@ pub struct Config {
     pub read_timeout: Duration,
     /// The largest request head (request line and headers) accepted.
     pub max_head_bytes: usize,
+    /// The largest request body accepted (a larger one is answered `413`).
+    pub max_body_bytes: usize,
     /// Print one line per request on stdout, as uvicorn's access log does.
     pub log_requests: bool,
 }
@@ -73,17 +72,11 @@ impl Default for Config {
             db_delay: Duration::from_secs(1),
             read_timeout: Duration::from_secs(5),
             max_head_bytes: 8 * 1024,
+            max_body_bytes: 1024 * 1024,
             log_requests: false,
         }
     }
 }
-
-/// How many headers a request may have (more is a 431).
-const MAX_HEADERS: usize = 32;
-/// How much is read from a socket at a time.
-const READ_CHUNK: usize = 4 * 1024;
-/// How long a closing connection waits for the client to finish sending (see [`close_gracefully`]).
-const LINGER: Duration = Duration::from_secs(1);
 
 /// Serves the users API on `listener` until the future is dropped — `asyncio.start_server(...)`
 /// plus `serve_forever()`. Spawn it, and abort its task to stop the server: the listener closes,
@@ -111,11 +104,8 @@ pub struct Server {
 struct Shared {
     db: Db,
     config: Config,
-    /// Set when the server closes. A connection waiting for its next request closes when it sees
-    /// it; one that is handling a request finishes it first (see [`handle_connection`]).
-    closing: Event,
-    /// Requests read and not yet answered, counted by [`InFlight`] guards.
-    in_flight: Cell<usize>,
+    /// Whether the server is closing, and the requests being answered (see [`http1::Serving`]).
+    serving: http1::Serving,
 }
 
 impl Server {
@@ -126,8 +116,7 @@ impl Server {
             shared: Rc::new(Shared {
                 db: Db::new(config.db_delay),
                 config,
-                closing: Event::new(),
-                in_flight: Cell::new(0),
+                serving: http1::Serving::default(),
             }),
             connections: Connections::default(),
         }
@@ -170,7 +159,7 @@ impl Server {
             connections,
         } = self;
         drop(listener);
-        shared.closing.set();
+        shared.serving.closing.set();
         Closing {
             open: connections.still_open(),
             shared,
@@ -201,7 +190,7 @@ pub struct Closed {
 impl Closing {
     /// Requests read and not yet answered, right now.
     pub fn in_flight(&self) -> usize {
-        self.shared.in_flight.get()
+        self.shared.serving.in_flight.get()
     }
 
     /// Waits until every connection has closed, for at most `grace`; then cancels the ones still
@@ -217,7 +206,7 @@ impl Closing {
         let all_closed = glassloop::timeout(grace, connections.wait_all()).await;
         let cancelled_requests = match all_closed {
             Ok(()) => 0,
-            Err(_elapsed) => shared.in_flight.get(),
+            Err(_elapsed) => shared.serving.in_flight.get(),
         };
         // Dropping the list aborts whatever is left (nothing, if all closed in time).
         drop(connections);
@@ -271,296 +260,49 @@ impl Drop for Connections {
 // One connection
 // ---------------------------------------------------------------------------------------------
 
-/// A request, as far as this API needs one.
-#[derive(Debug)]
-struct Request {
-    method: String,
-    /// The request target: path and query, as sent.
-    target: String,
-    /// HTTP/1.0 or 1.1, for the log.
-    version: &'static str,
-    /// Whether the connection stays open after the answer.
-    keep_alive: bool,
-}
-
-/// Why no request was read.
-enum RequestError {
-    /// The client closed, the connection broke, or it sat idle past the timeout between
-    /// requests: there is nobody to answer.
-    Gone,
-    /// Answer with this, then close.
-    Rejected(Reply),
-}
-
-/// One connection's task: requests in, answers out, until either side closes or the server does.
-async fn handle_connection(mut stream: TcpStream, peer: SocketAddr, shared: Rc<Shared>) {
-    let config = &shared.config;
-    // Answers are written in one piece each; without this, the second of two pipelined answers
-    // could sit in the kernel until the client's delayed ACK (Nagle's algorithm).
-    let _ = stream.set_nodelay(true);
-    // Bytes read but not yet used: the rest of a request head, or the next pipelined request.
-    let mut buffer = Vec::new();
-    loop {
-        let request = match read_request(&mut stream, &mut buffer, &shared).await {
-            Ok(request) => request,
-            Err(RequestError::Gone) => return,
-            Err(RequestError::Rejected(reply)) => {
-                if config.log_requests {
-                    println!("{peer} - bad request - {}", reply.status);
-                }
-                let answer = response_bytes(&reply, false, false);
-                if write_with_timeout(&mut stream, &answer, config)
-                    .await
-                    .is_ok()
-                {
-                    close_gracefully(stream).await;
-                }
-                return;
-            }
-        };
-        // From here until the answer is written this request is "in flight": a closing server
-        // waits for it. The guard keeps the count right even if the task is cancelled.
-        let in_flight = InFlight::start(&shared.in_flight);
-        let reply = app::route(&shared.db, &request.method, &request.target).await;
-        if config.log_requests {
-            println!(
-                "{peer} - \"{} {} {}\" {} {}",
-                request.method,
-                request.target,
-                request.version,
-                reply.status,
-                reason(reply.status)
-            );
-        }
-        // Decided now, not when the request arrived: if the server began closing while the
-        // database was busy, this answer is the connection's last, and says so.
-        let keep_alive = request.keep_alive && !shared.closing.is_set();
-        let answer = response_bytes(&reply, keep_alive, request.method == "HEAD");
-        let written = write_with_timeout(&mut stream, &answer, config).await;
-        drop(in_flight);
-        if written.is_err() {
-            return; // the client went away or stopped reading
-        }
-        if !keep_alive {
-            close_gracefully(stream).await;
-            return;
-        }
-    }
-}
-
-/// Counts one request in flight for as long as it lives.
-struct InFlight<'a>(&'a Cell<usize>);
-
-impl<'a> InFlight<'a> {
-    fn start(count: &'a Cell<usize>) -> InFlight<'a> {
-        count.set(count.get() + 1);
-        InFlight(count)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() - 1);
-    }
-}
-
-/// Reads until `buffer` starts with a complete request head, and takes the head off the buffer.
-/// Whatever follows it (a pipelined request) stays in `buffer` for the next call.
-///
-/// Once the server is closing, waiting for a request ends in [`RequestError::Gone`]: a request
-/// not yet complete is not in flight, and is not waited for (uvicorn does the same).
-async fn read_request(
-    stream: &mut TcpStream,
-    buffer: &mut Vec<u8>,
-    shared: &Shared,
-) -> Result<Request, RequestError> {
-    let config = &shared.config;
-    let started = glassloop::now();
-    loop {
-        if !buffer.is_empty() {
-            if let Some((request, head_len)) = parse_request(buffer, config.max_head_bytes)? {
-                buffer.drain(..head_len);
-                return Ok(request);
-            }
-        }
-        // The whole head must arrive within one read_timeout of when we started waiting for it,
-        // however it is dribbled out: a client cannot keep a connection by sending a byte a second.
-        let left = config
-            .read_timeout
-            .saturating_sub(glassloop::now() - started);
-        let mut chunk = [0u8; READ_CHUNK];
-        // A read that loses the race reads nothing, so no byte of the request is lost to it.
-        let read = glassloop::select! {
-            read = glassloop::timeout(left, stream.read(&mut chunk)) => read,
-            () = shared.closing.wait() => return Err(RequestError::Gone),
-        };
-        match read {
-            Ok(Ok(0)) | Ok(Err(_)) => return Err(RequestError::Gone),
-            Ok(Ok(n)) => buffer.extend_from_slice(&chunk[..n]),
-            // Idle between requests: a keep-alive timeout, nothing to say.
-            Err(_elapsed) if buffer.is_empty() => return Err(RequestError::Gone),
-            Err(_elapsed) => return Err(rejected(408, "the request head took too long to arrive")),
-        }
-    }
-}
-
-/// Parses the head at the start of `buffer`: `Ok(None)` if it is not complete yet.
-fn parse_request(
-    buffer: &[u8],
-    max_head_bytes: usize,
-) -> Result<Option<(Request, usize)>, RequestError> {
-    let too_large = || rejected(431, "the request head is too large");
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut parsed = httparse::Request::new(&mut headers);
-    let head_len = match parsed.parse(buffer) {
-        Ok(httparse::Status::Complete(len)) if len > max_head_bytes => return Err(too_large()),
-        Ok(httparse::Status::Complete(len)) => len,
-        Ok(httparse::Status::Partial) if buffer.len() > max_head_bytes => return Err(too_large()),
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(httparse::Error::TooManyHeaders) => return Err(too_large()),
-        Err(error) => {
-            return Err(RequestError::Rejected(Reply::error(
-                400,
-                &format!("malformed request: {error}"),
-            )))
-        }
-    };
-    let (Some(method), Some(target), Some(minor_version)) =
-        (parsed.method, parsed.path, parsed.version)
-    else {
-        // httparse fills these in whenever it reports a complete head; never panic if not.
-        return Err(rejected(400, "incomplete request line"));
-    };
-    let http_1_1 = minor_version == 1;
-    if !target.starts_with('/') {
-        // "*" (OPTIONS) and absolute URLs (proxies) are not for this server.
-        return Err(rejected(400, "the request target must be a path"));
-    }
-
-    let mut hosts = 0;
-    let mut close = false;
-    let mut keep_alive_asked = false;
-    let mut has_body = false;
-    let mut content_length: Option<u64> = None;
-    for header in parsed.headers.iter() {
-        let name = header.name;
-        if name.eq_ignore_ascii_case("host") {
-            hosts += 1;
-        } else if name.eq_ignore_ascii_case("connection") {
-            for token in String::from_utf8_lossy(header.value).split(',') {
-                let token = token.trim();
-                close |= token.eq_ignore_ascii_case("close");
-                keep_alive_asked |= token.eq_ignore_ascii_case("keep-alive");
-            }
-        } else if name.eq_ignore_ascii_case("content-length") {
-            // Digits only, and every copy of the header must agree: disagreeing lengths are how
-            // request smuggling starts.
-            let length = std::str::from_utf8(header.value)
-                .ok()
-                .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|v| v.parse::<u64>().ok())
-                .ok_or_else(|| rejected(400, "bad Content-Length"))?;
-            if content_length.is_some_and(|earlier| earlier != length) {
-                return Err(rejected(400, "conflicting Content-Length headers"));
-            }
-            content_length = Some(length);
-            has_body |= length > 0;
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            has_body = true;
-        }
-    }
-    // RFC 9112: an HTTP/1.1 request without exactly one Host header gets a 400.
-    if http_1_1 && hosts != 1 {
-        return Err(rejected(400, "an HTTP/1.1 request needs one Host header"));
-    }
-    // HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 closes unless told otherwise.
-    // A request with a body closes it too: this API takes no bodies, so rather than parse and skip
-    // one, it answers and closes.
-    let keep_alive = !has_body && !close && (http_1_1 || keep_alive_asked);
-    Ok(Some((
-        Request {
-            method: method.to_string(),
-            target: target.to_string(),
-            version: if http_1_1 { "HTTP/1.1" } else { "HTTP/1.0" },
-            keep_alive,
+/// One connection's task: the shared HTTP/1.1 layer reads the requests and writes the answers;
+/// the app gives each answer.
+async fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: Rc<Shared>) {
+    let options = http1::Options {
+        limits: http1::Limits {
+            read_timeout: shared.config.read_timeout,
+            max_head_bytes: shared.config.max_head_bytes,
+            max_body_bytes: shared.config.max_body_bytes,
+            ..http1::Limits::default()
         },
-        head_len,
-    )))
-}
-
-fn rejected(status: u16, detail: &str) -> RequestError {
-    RequestError::Rejected(Reply::error(status, detail))
-}
-
-/// The bytes of an answer: status line, headers, and the JSON body (left out for `HEAD`, with
-/// the `Content-Length` the body would have).
-fn response_bytes(reply: &Reply, keep_alive: bool, head_only: bool) -> Vec<u8> {
-    let body = reply.body.0.as_bytes();
-    let mut out = Vec::with_capacity(160 + body.len());
-    // Writing into a Vec cannot fail.
-    let _ = write!(
-        out,
-        "HTTP/1.1 {} {}\r\nServer: glassloop-users-api\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n",
-        reply.status,
-        reason(reply.status),
-        body.len()
-    );
-    if reply.status == 405 {
-        out.extend_from_slice(b"Allow: GET, HEAD\r\n");
-    }
-    if !keep_alive {
-        out.extend_from_slice(b"Connection: close\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    if !head_only {
-        out.extend_from_slice(body);
-    }
-    out
-}
-
-/// The reason phrase for the statuses this server sends.
-pub fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        _ => "",
-    }
-}
-
-/// Writes `bytes`, giving up on a client that does not read them within `read_timeout`.
-async fn write_with_timeout(
-    stream: &mut TcpStream,
-    bytes: &[u8],
-    config: &Config,
-) -> io::Result<()> {
-    glassloop::timeout(config.read_timeout, stream.write_all(bytes)).await?
-}
-
-/// Closes after a last answer without destroying it. Closing a socket that still has unread
-/// bytes in its receive buffer makes the kernel send a reset instead of a normal close, and a
-/// reset can discard our answer before the client has read it — exactly in the cases that close
-/// early (a 431 after an oversized head, a request with a body). So: half-close our side (the
-/// client reads end-of-stream after the answer), then read and discard until the client closes,
-/// for at most [`LINGER`].
-async fn close_gracefully(mut stream: TcpStream) {
-    if stream.shutdown(Shutdown::Write).is_err() {
-        return;
-    }
-    let _ = glassloop::timeout(LINGER, async move {
-        let mut sink = [0u8; READ_CHUNK];
-        let mut discarded = 0;
-        while discarded < 64 * 1024 {
-            match stream.read(&mut sink).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => discarded += n,
-            }
-        }
-    })
+        name: "glassloop-users-api",
+        allow: ALLOW,
+        log_requests: shared.config.log_requests,
+        // FastAPI's style, `{"detail": "..."}`, for the layer's refusals too.
+        refusal: |status, detail| response(Reply::error(status, detail)),
+    };
+    let db = &shared.db;
+    http1::serve_connection(
+        stream,
+        peer,
+        &options,
+        &shared.serving,
+        |request| async move {
+            let reply = app::route(db, &request.method, &request.target).await;
+            response(reply)
+        },
+    )
     .await;
+}
+
+/// The methods the API answers (`Allow`, on a 405 and for `OPTIONS *`).
+const ALLOW: &str = "GET, HEAD";
+
+/// The app's reply as an HTTP answer: JSON, with `Allow` on a 405 (RFC 9110 §15.5.6 says it must).
+fn response(reply: Reply) -> http1::Response {
+    let mut headers = Vec::new();
+    if reply.status == 405 {
+        headers.push(("Allow", ALLOW.to_string()));
+    }
+    http1::Response {
+        status: reply.status,
+        content_type: "application/json",
+        headers,
+        body: reply.body.0.into_bytes(),
+    }
 }
