@@ -12,12 +12,12 @@
 //!   in the file's order.
 //! - `<!-- output: tests/FILE.rs TEST -->` — an output no golden file holds: the test `TEST` in
 //!   `tests/FILE.rs` makes the program print it and compares it with the quote (this file has two,
-//!   `tests/users_api.rs` one).
+//!   `tests/users_api.rs` and `tests/http_conformance.rs` one each).
 //!
 //! The book is `README.md`, `docs/*.md`, and the doc comments of every Rust source file (their
 //! text blocks are quotes too). Any block there that looks like program output — a trace or
 //! dump line (`[   1.000s] …`), a server's `listening on http…`, the HTTP demo's report, a
-//! timeline — must carry a marker, so a new quote cannot go unchecked.
+//! timeline, an HTTP answer on the wire (`< HTTP/1.1 …`) — must carry a marker, so a new quote cannot go unchecked.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -207,6 +207,7 @@ fn looks_like_output(line: &str) -> bool {
         || (line.trim_start().starts_with("timeline (") && line.contains(" in all"))
         || line.contains("shutting down:")
         || line.contains("shut down:")
+        || line.trim_start().starts_with("< HTTP/1.1 ") // an answer on the wire
 }
 
 /// Whether `line` holds a time stamp of the trace: `[`, spaces, digits, `.`, three digits, `s]`.

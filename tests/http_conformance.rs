@@ -28,6 +28,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use glassloop::net::TcpStream;
 use users_api::server::{self, http1};
 
+mod support;
+
 /// How long any one read in these tests may wait before the test fails.
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -399,6 +401,53 @@ fn every_answer_has_a_date() {
                 "{date:?} is not a time between the request and the answer"
             );
         }
+    });
+}
+
+/// docs/http.md quotes one exchange byte for byte (as lines, `>` sent and `<` received); the
+/// server must answer it exactly so, but for the `Date`, which is masked on both sides.
+#[test]
+fn the_book_quotes_an_exchange() {
+    let quoted = support::book_quote(
+        "docs/http.md",
+        "tests/http_conformance.rs the_book_quotes_an_exchange",
+    );
+    let as_sent = |prefix: &str| -> Vec<String> {
+        quoted
+            .iter()
+            .filter_map(|line| line.strip_prefix(prefix))
+            .map(|line| line.trim_start().to_string())
+            .collect()
+    };
+    let request = as_sent(">").join("\r\n") + "\r\n";
+    let mask = |line: &str| match line.strip_prefix("< Date: ") {
+        Some(_) => "< Date: (masked)".to_string(),
+        None => line.to_string(),
+    };
+    let expected: Vec<String> = quoted.iter().map(|line| mask(line)).collect();
+    with_server(config(), |addr| async move {
+        let mut conn = Conn::open(addr).await;
+        conn.send(request.as_bytes()).await;
+        let answer = conn.answer().await;
+        let mut lines: Vec<String> = request
+            .split_terminator("\r\n")
+            .map(|line| format!("> {line}").trim_end().to_string())
+            .collect();
+        lines.push(format!("< HTTP/1.1 {} {}", answer.status, answer.reason));
+        lines.extend(
+            answer
+                .headers
+                .iter()
+                .map(|(name, value)| format!("< {name}: {value}")),
+        );
+        lines.push("<".to_string());
+        lines.push(format!("< {}", answer.text()));
+        let printed: Vec<String> = lines.iter().map(|line| mask(line)).collect();
+        assert_eq!(
+            expected, printed,
+            "docs/http.md's exchange (left) is not what the server answers (right)"
+        );
+        conn.assert_kept().await;
     });
 }
 
