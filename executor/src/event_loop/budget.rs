@@ -12,7 +12,8 @@
 //! primitives, sockets, `JoinHandle`, `Sleep` — spend one each time they complete. Once the budget
 //! is spent, the next leaf does not complete: it wakes its task and returns `Pending`, so the task
 //! goes to the back of the ready queue, and the loop fires timers and polls I/O before it runs
-//! again. The trace says so: `task 3 (…) made to yield: its budget of 128 operations is spent`.
+//! again. The trace says so:
+//! `task 3 (…) made to yield: its budget of 128 operations in one poll is spent`.
 //!
 //! The budget lives in a thread-local, set for the length of one task's poll: outside a
 //! glassloop task (say, in a future polled by another executor) nothing is limited.
