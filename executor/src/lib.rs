@@ -5,8 +5,8 @@
 //! layers, and every import points down a layer (or stays inside the loop's own folder):
 //!
 //! ```text
-//!   the API you call    runtime.rs  spawn.rs  handle.rs  gather.rs  select.rs  task_group.rs
-//!                       yield_now.rs  sync/                                     (asyncio's names)
+//!   the API you call    runtime.rs  workers.rs  spawn.rs  handle.rs  gather.rs  select.rs
+//!                       task_group.rs  yield_now.rs  sync/                      (asyncio's names)
 //!   waiting, above      time/   (sleep, timeout, interval)     io/   (sockets, signals, to_thread, files)
 //!   the loop            event_loop/   (the turn, spawning and joining, shutdown, wakers, context)
 //!   below the loop      task/  (a task and its table)   observe/  (the trace, the timeline, the dump)
@@ -73,6 +73,7 @@ mod select;
 mod spawn;
 pub mod sync;
 mod task_group;
+mod workers;
 mod yield_now;
 
 pub use error::JoinError;
@@ -87,6 +88,7 @@ pub use select::{as_completed, race, AsCompleted};
 pub use spawn::{shield, spawn, spawn_named, AbortHandle, JoinHandle};
 pub use task_group::{TaskGroup, TaskGroupError};
 pub use time::{blocking_sleep, now, sleep, sleep_until, timeout, Elapsed, Sleep};
+pub use workers::run_workers;
 pub use yield_now::{yield_now, YieldNow};
 // What a sleeping task costs, byte by byte (docs/performance.md adds it up). These sizes are
 // what bring a million sleeping tasks under smol's memory; a change that grows one fails here.

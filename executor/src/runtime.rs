@@ -5,7 +5,7 @@
 //! tasks are left, and closes the loop. [`run`] does the same. [`Runtime`] is the loop object for when
 //! you want to keep it between calls (`block_on` is `loop.run_until_complete`).
 //!
-//! Read next: [`handle.rs`](crate::handle), reaching the loop from another thread.
+//! Read next: [`workers.rs`](crate::workers), one loop per core.
 
 use std::future::Future;
 use std::io;

@@ -76,6 +76,41 @@ impl TcpListener {
         Err(last_error.unwrap_or_else(no_addresses))
     }
 
+    /// Binds to `addr` with `SO_REUSEPORT` set, and starts listening: several listeners — one per
+    /// worker loop of [`run_workers`](crate::run_workers), or one per process — may then bind the
+    /// same address, and the kernel spreads new connections over them (on Linux, by a hash of
+    /// the client's address and port). This is how uvicorn's or nginx's workers share a port.
+    ///
+    /// Every listener of the group must set it (a plain [`bind`](Self::bind) of the port fails
+    /// with `AddrInUse`), and all must belong to the same user. With port 0 the first listener
+    /// gets a free port; bind the others to the address it reports
+    /// ([`local_addr`](Self::local_addr)).
+    ///
+    /// ```
+    /// # use glassloop_executor as glassloop;
+    /// use glassloop::net::TcpListener;
+    ///
+    /// glassloop::run(async {
+    ///     let first = TcpListener::bind_reuse_port("127.0.0.1:0").await.unwrap();
+    ///     let second = TcpListener::bind_reuse_port(first.local_addr().unwrap()).await.unwrap();
+    ///     assert_eq!(first.local_addr().unwrap(), second.local_addr().unwrap());
+    /// });
+    /// ```
+    pub async fn bind_reuse_port(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let mut last_error = None;
+        for addr in resolve(addr).await? {
+            match reuse_port_listener(addr) {
+                Ok(listener) => {
+                    return Ok(TcpListener {
+                        io: IoSource::new(mio::net::TcpListener::from_std(listener))?,
+                    })
+                }
+                Err(error) => last_error = Some(error),
+            }
+        }
+        Err(last_error.unwrap_or_else(no_addresses))
+    }
+
     /// Waits for the next connection.
     ///
     /// When the process runs out of file descriptors (`EMFILE`, `ENFILE`) or memory for sockets,
@@ -139,6 +174,20 @@ fn is_resource_exhaustion(error: &io::Error) -> bool {
         error.raw_os_error(),
         Some(EMFILE | ENFILE | ENOBUFS | ENOMEM)
     )
+}
+
+/// A listening socket with `SO_REUSEPORT` (and, as mio's `bind` does, `SO_REUSEADDR`), made with
+/// socket2 because neither std nor mio can set the option before `bind`. Non-blocking and
+/// close-on-exec, as mio's own sockets are; the backlog is mio's, 1024.
+fn reuse_port_listener(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
 }
 
 fn no_addresses() -> io::Error {
