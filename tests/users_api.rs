@@ -130,37 +130,54 @@ fn a_request_takes_one_database_delay_and_returns_json() {
 }
 
 #[test]
-fn unknown_ids_and_paths_are_404_and_other_methods_405() {
+fn unknown_ids_and_paths_are_404_bad_ids_422_and_other_methods_405() {
     glassloop::run(async {
         let (addr, server_task) = start_on_free_port(config(0, 5000)).await.unwrap();
-        for path in ["/users/42", "/users/0"] {
+        // Integers, but no user's: FastAPI's own 404 from the endpoint.
+        for path in [
+            "/users/42",
+            "/users/0",
+            "/users/-3",
+            "/users/99999999999999999999999",
+        ] {
             let response = client::get(&format!("http://{addr}{path}")).await.unwrap();
             assert_eq!(response.status, 404, "{path}");
             assert_eq!(response.text(), r#"{"detail":"User not found"}"#, "{path}");
         }
-        for path in [
-            "/",
-            "/nope",
-            "/users/",
-            "/users/abc",
-            "/users/+1",
-            "/users/1/x",
-            "/usersx",
-            "/users/99999999999999999999999", // not a u64: no such route, as FastAPI's int check
-        ] {
+        // Not integers: FastAPI's 422 for `user_id: int`, saying where and what.
+        for id in ["abc", "1.5", "1e3", "0x10"] {
+            let response = client::get(&format!("http://{addr}/users/{id}"))
+                .await
+                .unwrap();
+            assert_eq!(response.status, 422, "{id}");
+            assert_eq!(
+                response.text(),
+                format!(
+                    r#"{{"detail":[{{"type":"int_parsing","loc":["path","user_id"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"{id}"}}]}}"#
+                ),
+            );
+        }
+        for path in ["/", "/nope", "/users/", "/users/1/x", "/usersx"] {
             let response = client::get(&format!("http://{addr}{path}")).await.unwrap();
             assert_eq!(response.status, 404, "{path}");
             assert_eq!(response.text(), r#"{"detail":"Not Found"}"#, "{path}");
         }
 
-        let mut stream = send_raw(
-            addr,
-            b"POST /users HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n{\"a\":1}",
-        )
-        .await;
-        let response = one_response_then_close(&mut stream).await;
-        assert_eq!(response.status, 405);
-        assert_eq!(response.header("allow"), Some("GET, HEAD"));
+        for (request, allow) in [
+            (
+                &b"PUT /users HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n{\"a\":1}"[..],
+                "GET, HEAD, POST",
+            ),
+            (
+                &b"PATCH /users/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"[..],
+                "GET, HEAD, DELETE",
+            ),
+        ] {
+            let mut stream = send_raw(addr, request).await;
+            let response = one_response_then_close(&mut stream).await;
+            assert_eq!(response.status, 405);
+            assert_eq!(response.header("allow"), Some(allow));
+        }
         server_task.abort();
     });
 }
@@ -575,13 +592,14 @@ struct Program {
     child: std::process::Child,
     stdout: std::io::BufReader<std::process::ChildStdout>,
     port: u16,
-    /// The two lines it printed first (read by `start`).
+    /// The three lines it printed first (read by `start`): where the users are, the port, how to
+    /// stop it.
     opening: Vec<String>,
 }
 
 impl Program {
-    /// Starts it with `args` and waits for `listening on http://127.0.0.1:PORT` and the line
-    /// after it, which tells how to stop it.
+    /// Starts it with `args` and waits for the line that says where the users are, then
+    /// `listening on http://127.0.0.1:PORT` and the line after it, which tells how to stop it.
     fn start(path: &std::path::Path, args: &[&str]) -> Program {
         use std::process::{Command, Stdio};
         let mut child = Command::new(path)
@@ -596,15 +614,17 @@ impl Program {
             port: 0,
             opening: Vec::new(),
         };
-        let first_line = program.line();
-        program.port = first_line
+        let users_line = program.line();
+        assert!(users_line.starts_with("users: "), "{users_line:?}");
+        let listening_line = program.line();
+        program.port = listening_line
             .trim()
             .strip_prefix("listening on http://127.0.0.1:")
             .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"));
-        let second_line = program.line();
-        assert!(second_line.contains("Ctrl-C"), "{second_line:?}");
-        program.opening = vec![first_line, second_line];
+            .unwrap_or_else(|| panic!("unexpected line {listening_line:?}"));
+        let ctrl_c_line = program.line();
+        assert!(ctrl_c_line.contains("Ctrl-C"), "{ctrl_c_line:?}");
+        program.opening = vec![users_line, listening_line, ctrl_c_line];
         program
     }
 
@@ -808,7 +828,10 @@ fn the_book_quotes_what_ctrl_c_prints() {
         eprintln!("skipped: the users_api example is not built (run the whole `cargo test`)");
         return;
     };
-    let mut program = Program::start(&path, &["--port", "0", "--db-delay-ms", "2000"]);
+    let mut program = Program::start(
+        &path,
+        &["--port", "0", "--workers", "2", "--db-delay-ms", "2000"],
+    );
     let mut busy = StdStream::connect(program.addr()).unwrap();
     busy.write_all(b"GET /users/2 HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
@@ -848,7 +871,7 @@ fn the_book_quotes_what_ctrl_c_prints() {
 
     let printed: Vec<String> = printed
         .iter()
-        .map(|line| support::without_ports(line.trim_end()))
+        .map(|line| without_pid(&support::without_ports(line.trim_end())))
         .collect();
     let quoted: Vec<String> = support::book_quote(
         "docs/http.md",
@@ -856,10 +879,29 @@ fn the_book_quotes_what_ctrl_c_prints() {
     )
     .iter()
     .filter(|line| !line.starts_with("$ "))
-    .map(|line| support::without_ports(line.strip_prefix("^C").unwrap_or(line)))
+    .map(|line| {
+        without_pid(&support::without_ports(
+            line.strip_prefix("^C").unwrap_or(line),
+        ))
+    })
     .collect();
     assert_eq!(
         quoted, printed,
         "docs/http.md's Ctrl-C transcript (left) is not what users_api prints (right)"
     );
+}
+
+/// The default database file is named after the process (`glassloop-users_api-PID.sqlite3`, in
+/// the temporary directory): the number and the directory are masked.
+fn without_pid(line: &str) -> String {
+    let line = line.replace(&std::env::temp_dir().display().to_string(), "/tmp");
+    let marker = "glassloop-users_api-";
+    match line.find(marker) {
+        Some(at) => {
+            let start = at + marker.len();
+            let digits = line[start..].bytes().take_while(u8::is_ascii_digit).count();
+            format!("{}PID{}", &line[..start], &line[start + digits..])
+        }
+        None => line,
+    }
 }

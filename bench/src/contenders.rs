@@ -6,6 +6,11 @@
 //! wake-ups between threads instead of the scheduler. Spawning the body makes it an ordinary task on
 //! every runtime; the body times itself, so building and dropping the runtime is never measured.
 //!
+//! glassloop runs twice: on one loop, and on [`WORKERS`] loops — one per thread, each with tasks of
+//! its own (`glassloop::run_workers`, uvicorn's `--workers` on threads) — as many loops as tokio's
+//! multi-thread runtime has workers, so that the two can be compared core for core. Only the
+//! workloads that have a shape for several loops (`tcp_echo`) run the second.
+//!
 //! The two last contenders are not runtimes: they are the data-structure baselines of the timer
 //! scaling table (glassloop's wheel on its own, and a `BTreeMap` as a heap-like timer queue).
 
@@ -21,6 +26,9 @@ use futures::task::LocalSpawnExt;
 pub enum Contender {
     /// This project: one loop on one thread.
     Glassloop,
+    /// This project on [`WORKERS`] loops, one per thread (`glassloop::run_workers`); a task stays
+    /// on the loop that spawned it.
+    GlassloopWorkers,
     /// tokio's `current_thread` runtime (everything on the calling thread).
     TokioCurrentThread,
     /// tokio's work-stealing runtime with 2 worker threads.
@@ -42,6 +50,7 @@ impl Contender {
     pub fn label(self) -> &'static str {
         match self {
             Contender::Glassloop => "glassloop",
+            Contender::GlassloopWorkers => "glassloop, 2 loops",
             Contender::TokioCurrentThread => "tokio current-thread",
             Contender::TokioMultiThread => "tokio multi-thread (2 workers)",
             Contender::Smol => "smol (async-executor + async-io)",
@@ -56,6 +65,7 @@ impl Contender {
     pub fn key(self) -> &'static str {
         match self {
             Contender::Glassloop => "glassloop",
+            Contender::GlassloopWorkers => "glassloop-2",
             Contender::TokioCurrentThread => "tokio-ct",
             Contender::TokioMultiThread => "tokio-mt",
             Contender::Smol => "smol",
@@ -73,8 +83,9 @@ impl Contender {
 }
 
 /// Every contender, in the order the tables list them.
-pub const ALL: [Contender; 8] = [
+pub const ALL: [Contender; 9] = [
     Contender::Glassloop,
+    Contender::GlassloopWorkers,
     Contender::TokioCurrentThread,
     Contender::TokioMultiThread,
     Contender::Smol,
@@ -94,6 +105,28 @@ where
     runtime
         .block_on(root)
         .expect("the glassloop root task panicked")
+}
+
+/// How many loops [`Contender::GlassloopWorkers`] runs: as many as tokio's multi-thread contender
+/// has workers (the label says 2 as well).
+pub const WORKERS: usize = 2;
+
+/// Runs the future `body(index)` as the root task of each of [`WORKERS`] fresh glassloop loops, one
+/// per thread (`glassloop::run_workers`), and returns their outputs in worker order once all have
+/// ended. Each body is made on its own worker's thread, so it need not be `Send`; and it is spawned
+/// there, as [`glassloop`] spawns its body, so it runs as an ordinary task on every loop.
+pub fn glassloop_workers<B, F>(body: B) -> Vec<F::Output>
+where
+    B: Fn(usize) -> F + Sync,
+    F: Future + 'static,
+    F::Output: Send,
+{
+    let body = &body;
+    glassloop::run_workers(WORKERS, move |index| async move {
+        glassloop::spawn(body(index))
+            .await
+            .expect("a glassloop worker's root task panicked")
+    })
 }
 
 /// Runs `body` as the root task of a fresh tokio runtime: `current_thread`, or multi-thread with

@@ -693,13 +693,17 @@ fn response_bytes(
         reason(response.status)
     );
     with_date(|date| out.extend_from_slice(date.as_bytes()));
-    let _ = write!(
-        out,
-        "\r\nServer: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-        options.name,
-        response.content_type,
-        body.len()
-    );
+    let _ = write!(out, "\r\nServer: {}\r\n", options.name);
+    // A 204 has no content, and RFC 9110 §8.6 forbids a Content-Length on it (as on a 304).
+    let no_content = matches!(response.status, 204 | 304);
+    if !no_content {
+        let _ = write!(
+            out,
+            "Content-Type: {}\r\nContent-Length: {}\r\n",
+            response.content_type,
+            body.len()
+        );
+    }
     for (name, value) in &response.headers {
         let _ = write!(out, "{name}: {value}\r\n");
     }
@@ -710,7 +714,7 @@ fn response_bytes(
         (true, Version::Http11) => {}
     }
     out.extend_from_slice(b"\r\n");
-    if !head_only {
+    if !head_only && !no_content {
         out.extend_from_slice(body);
     }
     out

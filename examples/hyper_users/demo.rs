@@ -25,6 +25,7 @@
 pub mod adapter;
 
 #[path = "../users_api/app.rs"]
+#[allow(dead_code)] // hyper's server serves the memory table; SQLite is users_api's
 pub mod app;
 
 use std::convert::Infallible;
@@ -70,7 +71,7 @@ pub async fn serve(listener: TcpListener, db: Rc<Db>, header_read_timeout: Durat
         // The service: a request in, a response out — with the endpoints of users_api.
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             let db = db.clone();
-            async move { Ok::<_, Infallible>(answer(&db, &request).await) }
+            async move { Ok::<_, Infallible>(answer(&db, request).await) }
         });
         let connection = http.serve_connection(FuturesIo::new(stream), service);
         drop(glassloop::spawn(async move {
@@ -80,20 +81,44 @@ pub async fn serve(listener: TcpListener, db: Rc<Db>, header_read_timeout: Durat
     }
 }
 
-/// Runs the app's router and turns its [`app::Reply`] into a hyper `Response`.
-async fn answer(db: &Db, request: &Request<Incoming>) -> Response<Full<Bytes>> {
-    let target = request
-        .uri()
+/// The largest request body the hyper server reads (a larger one is answered 413).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Reads the request's body (at most [`MAX_BODY_BYTES`]), runs the app's router and turns its
+/// [`app::Reply`] into a hyper `Response`.
+async fn answer(db: &Db, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let target = parts
+        .uri
         .path_and_query()
         .map_or("/", |target| target.as_str());
-    let reply = app::route(db, request.method().as_str(), target).await;
+    let reply = match http_body_util::Limited::new(body, MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
+        Ok(body) => app::route(db, parts.method.as_str(), target, &body.to_bytes()).await,
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+            app::Reply::error(413, "Content Too Large")
+        }
+        // The client went away or broke the framing mid-body; hyper closes the connection.
+        Err(_) => app::Reply::error(400, "Bad Request"),
+    };
     let mut response = Response::new(Full::new(Bytes::from(reply.body.0)));
     *response.status_mut() =
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("application/json"),
-    );
+    if reply.status != 204 {
+        response.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("application/json"),
+        );
+    }
+    if reply.status == 405 {
+        let allow = app::allowed_methods(target).unwrap_or(app::ALL_METHODS);
+        response.headers_mut().insert(
+            hyper::header::ALLOW,
+            hyper::header::HeaderValue::from_static(allow),
+        );
+    }
     response
 }
 

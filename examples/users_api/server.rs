@@ -48,12 +48,27 @@ use std::time::Duration;
 use glassloop::net::{TcpListener, TcpStream};
 use glassloop::JoinHandle;
 
+use app::db::Sqlite;
 use app::{Db, Reply};
+
+/// Where the users are kept.
+#[derive(Debug, Clone, Default)]
+pub enum Database {
+    /// A table in memory, five users to start with (each server has its own).
+    #[default]
+    Memory,
+    /// A SQLite file, opened beforehand ([`Sqlite::open`]); servers given the same one share it.
+    Sqlite(Sqlite),
+}
 
 /// How the server behaves.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// How long every simulated database call takes.
+    /// Where the users are kept. The default is the memory table; the `users_api` program's
+    /// default is SQLite.
+    pub database: Database,
+    /// How long every database call waits before it is made — the round trip to a database
+    /// server, which SQLite in the same process does not have (zero: no wait).
     pub db_delay: Duration,
     /// How long a client may take to send a whole request head, may sit idle between requests,
     /// or may take to read our answer.
@@ -69,6 +84,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
+            database: Database::Memory,
             db_delay: Duration::from_secs(1),
             read_timeout: Duration::from_secs(5),
             max_head_bytes: 8 * 1024,
@@ -114,7 +130,10 @@ impl Server {
         Server {
             listener,
             shared: Rc::new(Shared {
-                db: Db::new(config.db_delay),
+                db: match &config.database {
+                    Database::Memory => Db::new(config.db_delay),
+                    Database::Sqlite(sqlite) => Db::sqlite(sqlite.clone(), config.db_delay),
+                },
                 config,
                 serving: http1::Serving::default(),
             }),
@@ -271,10 +290,10 @@ async fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: Rc<Share
             ..http1::Limits::default()
         },
         name: "glassloop-users-api",
-        allow: ALLOW,
+        allow: app::ALL_METHODS,
         log_requests: shared.config.log_requests,
         // FastAPI's style, `{"detail": "..."}`, for the layer's refusals too.
-        refusal: |status, detail| response(Reply::error(status, detail)),
+        refusal: |status, detail| response(Reply::error(status, detail), app::ALL_METHODS),
     };
     let db = &shared.db;
     http1::serve_connection(
@@ -283,21 +302,20 @@ async fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: Rc<Share
         &options,
         &shared.serving,
         |request| async move {
-            let reply = app::route(db, &request.method, &request.target).await;
-            response(reply)
+            let reply = app::route(db, &request.method, &request.target, &request.body).await;
+            let allow = app::allowed_methods(&request.target).unwrap_or(app::ALL_METHODS);
+            response(reply, allow)
         },
     )
     .await;
 }
 
-/// The methods the API answers (`Allow`, on a 405 and for `OPTIONS *`).
-const ALLOW: &str = "GET, HEAD";
-
-/// The app's reply as an HTTP answer: JSON, with `Allow` on a 405 (RFC 9110 §15.5.6 says it must).
-fn response(reply: Reply) -> http1::Response {
+/// The app's reply as an HTTP answer: JSON, with `Allow` (the methods of the path asked for) on
+/// a 405, which RFC 9110 §15.5.6 says it must have.
+fn response(reply: Reply, allow: &str) -> http1::Response {
     let mut headers = Vec::new();
     if reply.status == 405 {
-        headers.push(("Allow", ALLOW.to_string()));
+        headers.push(("Allow", allow.to_string()));
     }
     http1::Response {
         status: reply.status,
