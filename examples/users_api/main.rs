@@ -164,12 +164,12 @@ async fn serve_until_ctrl_c(index: usize, options: &Options, board: &Board) -> W
         // SO_REUSEPORT: every worker listens on the port, and the kernel spreads connections.
         TcpListener::bind_reuse_port(("127.0.0.1", port)).await
     };
-    let listener = match bound.and_then(|listener| Ok((listener.local_addr()?, listener))) {
+    let (port, listener) = match bound.and_then(|listener| Ok((listener.local_addr()?, listener))) {
         Ok((addr, listener)) => {
             if index == 0 {
                 board.set_port(Some(addr.port()));
             }
-            listener
+            (addr.port(), listener)
         }
         Err(error) => {
             eprintln!("users_api: cannot listen on 127.0.0.1:{port}: {error}");
@@ -181,7 +181,6 @@ async fn serve_until_ctrl_c(index: usize, options: &Options, board: &Board) -> W
             return WorkerEnd::NotListening;
         }
     };
-    let port = listener.local_addr().map_or(port, |addr| addr.port());
     let mut server = server::Server::new(listener, options.config.clone());
     // Listen for Ctrl-C *before* saying we are ready: whoever started us may send it right after.
     let ctrl_c = listen_for_ctrl_c().await;

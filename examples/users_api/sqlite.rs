@@ -167,8 +167,8 @@ impl Sqlite {
 
     /// `SELECT … WHERE id = ?`.
     pub fn get_user(&self, id: u64) -> rusqlite::Result<Option<User>> {
-        let Ok(id) = i64::try_from(id) else {
-            return Ok(None); // SQLite's keys are i64: a larger id names no row
+        let Some(id) = key(id) else {
+            return Ok(None);
         };
         self.with_connection(|connection| {
             connection
@@ -198,7 +198,7 @@ impl Sqlite {
 
     /// `DELETE … WHERE id = ?`, in a transaction of its own; whether there was such a user.
     pub fn delete_user(&self, id: u64) -> rusqlite::Result<bool> {
-        let Ok(id) = i64::try_from(id) else {
+        let Some(id) = key(id) else {
             return Ok(false);
         };
         self.with_connection(|connection| {
@@ -258,6 +258,11 @@ fn read_user(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         name: row.get(1)?,
         email: row.get(2)?,
     })
+}
+
+/// The key for `id`: SQLite's keys are i64, so a larger id names no row.
+fn key(id: u64) -> Option<i64> {
+    i64::try_from(id).ok()
 }
 
 /// SQLite's integers are i64; a limit or an offset beyond that means "all" or "none" alike.
