@@ -118,7 +118,8 @@ pub fn tour(virtual_time: bool, new_loop: impl Fn() -> glassloop::Builder) -> Du
         println!("  the users_api demo failed: {error}");
     }
     read_next(
-        "examples/users_api/app.rs, examples/users_api/server.rs",
+        "examples/users_api/app.rs, examples/users_api/db.rs, examples/users_api/server.rs, \
+         examples/axum_users/routes.rs",
         "docs/http.md",
     );
 

@@ -236,3 +236,54 @@ fn the_websocket_server_drops_a_client_that_never_finishes_its_handshake() {
         server.abort();
     });
 }
+
+/// `hyper_users --serve`, the load tests' hyper row: it says where it listens, answers from
+/// SQLite, and ends with status 0 on Ctrl-C.
+#[test]
+fn the_hyper_program_serves_sqlite_until_ctrl_c() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+    let Some(program) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("examples").join("hyper_users")))
+        .filter(|path| path.exists())
+    else {
+        eprintln!("skipped: run `cargo test` (not --test interop alone) to build the example");
+        return;
+    };
+    let mut child = Command::new(program)
+        .args(["--serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut listening = String::new();
+    stdout.read_line(&mut listening).unwrap();
+    let port: u16 = listening
+        .trim()
+        .strip_prefix("listening on http://127.0.0.1:")
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected line {listening:?}"));
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(b"GET /users/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with(r#"{"id":2,"name":"Grace Hopper","email":"grace@example.com"}"#));
+    assert!(Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+}

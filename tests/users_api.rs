@@ -566,6 +566,8 @@ fn the_demo_runs_on_virtual_time() {
     assert_eq!(timings.three_users, users_api::DEMO_DB_DELAY);
     assert_eq!(timings.unknown_user_status, 404);
     assert_eq!(timings.many_clients, users_api::DEMO_DB_DELAY);
+    assert_eq!(timings.sqlite_created, 201);
+    assert_eq!(timings.sqlite_answered, users_api::DEMO_CLIENTS);
     assert!(
         wall.elapsed() < Duration::from_secs(3),
         "virtual time did not jump"

@@ -25,7 +25,7 @@
 pub mod adapter;
 
 #[path = "../users_api/app.rs"]
-#[allow(dead_code)] // hyper's server serves the memory table; SQLite is users_api's
+#[allow(dead_code)] // the app's own HTTP helpers are users_api's
 pub mod app;
 
 use std::convert::Infallible;

@@ -1,5 +1,7 @@
 //! The users API, demonstrated from the inside: start the server on a free port, call it the way a
-//! client would, print what comes back and how long it took, stop it — the tour's day 5.
+//! client would, print what comes back and how long it took, stop it — the tour's day 5. First
+//! with the tutorial's pretend database (every call a 1 s sleep, so the overlap shows), then on
+//! SQLite, the real database the `users_api` program uses by default.
 //!
 //! ```python
 //! server = await asyncio.start_server(...)          # uvicorn, in-process
@@ -7,6 +9,7 @@
 //!     r = await client.get(f"{base}/users")                                   # 1 s
 //!     rs = await asyncio.gather(*(client.get(f"{base}/users/{i}") for i in (1, 2, 3)))  # 1 s, not 3
 //! server.close()
+//! # then the same app on aiosqlite: a real file, each query on the connection's thread
 //! ```
 //!
 //! This file is not part of the `users_api` program (which serves until Ctrl-C); the tour and the
@@ -57,6 +60,10 @@ pub struct DemoTimings {
     pub unknown_user_status: u16,
     /// [`DEMO_CLIENTS`] clients at once.
     pub many_clients: Duration,
+    /// The status of the `POST /users` sent to the server on SQLite.
+    pub sqlite_created: u16,
+    /// How many of [`DEMO_CLIENTS`] clients at once the server on SQLite answered `200`.
+    pub sqlite_answered: usize,
 }
 
 /// The walk-through: start, four rounds of requests, stop. Prints as it goes.
@@ -133,14 +140,99 @@ pub async fn demo() -> io::Result<DemoTimings> {
 
     server_task.abort();
     println!("  server stopped");
+
+    let (sqlite_created, sqlite_answered) = on_sqlite().await?;
     Ok(DemoTimings {
         all_users,
         three_users,
         unknown_user_status,
         many_clients,
+        sqlite_created,
+        sqlite_answered,
     })
+}
+
+/// The second half of the day: the same server on a real database — SQLite in a file, every
+/// query on a `to_thread` helper (aiosqlite's way), no pretend delay. A write, a page, and many
+/// clients at once; the file is removed at the end. Returns the write's status and how many of
+/// the clients were answered `200`.
+async fn on_sqlite() -> io::Result<(u16, usize)> {
+    let path = std::env::temp_dir().join(format!(
+        "glassloop-tour-users-{}.sqlite3",
+        std::process::id()
+    ));
+    let remove = |path: &std::path::Path| {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
+    };
+    remove(&path);
+    let sqlite = server::app::db::Sqlite::open(&path).map_err(io::Error::other)?;
+    let config = server::Config {
+        database: server::Database::Sqlite(sqlite),
+        db_delay: Duration::ZERO,
+        ..server::Config::default()
+    };
+    let (addr, server_task) = start_on_free_port(config).await?;
+    println!(
+        "users_api on SQLite now, on http://{addr}: a real file, each query on a to_thread helper \
+         (as aiosqlite does), no pretend delay"
+    );
+
+    let body = r#"{"name":"Alan Turing","email":"alan@example.com"}"#;
+    let start = glassloop::now();
+    let created = post(addr, "/users", body).await?;
+    println!(
+        "  POST /users     -> {} in {:.1} ms: {}",
+        created.status,
+        millis(glassloop::now() - start),
+        created.text()
+    );
+    let page = client::get(&format!("http://{addr}/users?limit=2&offset=4")).await?;
+    println!(
+        "  GET /users?limit=2&offset=4 -> {}: {}",
+        page.status,
+        page.text()
+    );
+    let start = glassloop::now();
+    let statuses = glassloop::try_gather((0..DEMO_CLIENTS).map(|i| {
+        let url = format!("http://{addr}/users/{}", i % 6 + 1);
+        async move { client::get(&url).await.map(|r| r.status) }
+    }))
+    .await?;
+    let answered = statuses.iter().filter(|s| **s == 200).count();
+    println!(
+        "  {DEMO_CLIENTS} clients at once: {answered} answered 200 in {:.1} ms — the queries took \
+         turns on four pooled connections while the loop served the sockets",
+        millis(glassloop::now() - start)
+    );
+    server_task.abort();
+    // The task is gone once the abort is seen; then the pool (and its file handles) with it.
+    let _ = server_task.await;
+    remove(&path);
+    println!("  server stopped, database file removed");
+    Ok((created.status, answered))
+}
+
+/// `POST path` with a JSON body, on a connection of its own.
+async fn post(addr: SocketAddr, path: &str, json: &str) -> io::Result<client::Response> {
+    let mut stream = client::connect(&addr.ip().to_string(), addr.port()).await?;
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{json}",
+        json.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut buffer = Vec::new();
+    client::read_response(&mut stream, &mut buffer).await
 }
 
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
