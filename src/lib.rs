@@ -62,6 +62,10 @@ mod waiting_for_each_other_chapter {}
 mod what_can_go_wrong_chapter {}
 
 #[cfg(doctest)]
+#[doc = include_str!("../docs/seeded-schedules.md")]
+mod seeded_schedules_chapter {}
+
+#[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 mod readme {}
 

@@ -14,6 +14,10 @@
 //! The list sits behind a `Mutex` because a waker may be woken from any thread; on the loop's thread
 //! the lock is never contended.
 //!
+//! The children woken together are polled in the order they were woken — or, when the loop has a
+//! seed, in a seeded order ([`driver/seed.rs`](crate::driver::seed)). The outputs keep the input
+//! order either way. (`gather!` polls every unfinished child in written order, seed or no seed.)
+//!
 //! The [`gather!`](crate::gather!) macro is the fixed-size, mixed-type form: `gather!(a, b).await`
 //! is a tuple.
 //!
@@ -28,6 +32,7 @@ use std::task::{Context, Poll, Waker};
 
 use futures_task::ArcWake;
 
+use crate::event_loop::context;
 use crate::store_waker::store_waker;
 
 /// Runs all `futures` concurrently and returns their outputs in input order — asyncio's
@@ -189,6 +194,10 @@ pub(crate) struct Children<F> {
     /// Woken children not yet polled (a round can stop early), reused between polls.
     to_poll: Vec<usize>,
     started: bool,
+    /// Whether the loop has a seed (looked up once, at the first poll): then the children woken
+    /// together are polled in a seeded order. (A flag, not the generator itself, which is the
+    /// loop's and not `Send`: a `Gather` of `Send` futures stays `Send`.)
+    seeded: bool,
 }
 
 /// Which children were woken since the gather last looked, and whom to tell.
@@ -242,6 +251,7 @@ impl<F: Future> Children<F> {
             woken: Arc::new(WokenList::default()),
             to_poll: Vec::new(),
             started: false,
+            seeded: false,
         }
     }
 
@@ -266,6 +276,7 @@ impl<F: Future> Children<F> {
         }
         if !self.started {
             self.started = true;
+            self.seeded = context::current_seeded().is_some();
             self.to_poll = (0..self.futures.len()).collect();
             self.wakers = (0..self.futures.len())
                 .map(|index| {
@@ -276,6 +287,11 @@ impl<F: Future> Children<F> {
                     })
                 })
                 .collect();
+        }
+        if self.seeded {
+            if let Some(seeded) = context::current_seeded() {
+                seeded.shuffle(&mut self.to_poll, |&index| index as u64);
+            }
         }
         let mut polled = 0;
         while polled < self.to_poll.len() {

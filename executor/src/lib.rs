@@ -6,7 +6,7 @@
 //!
 //! ```text
 //!   the API you call    runtime.rs  workers.rs  spawn.rs  handle.rs  gather.rs  select.rs
-//!                       task_group.rs  yield_now.rs  sync/                      (asyncio's names)
+//!                       explore.rs  task_group.rs  yield_now.rs  sync/          (asyncio's names)
 //!   waiting, above      time/   (sleep, timeout, interval)     io/   (sockets, signals, to_thread, files)
 //!   the loop            event_loop/   (the turn, spawning and joining, shutdown, wakers, context)
 //!   below the loop      task/  (a task and its table)   observe/  (the trace, the timeline, the dump)
@@ -27,7 +27,7 @@
 //! 6. [`time/`](time) and [`io/`](io) — the futures that wait on timers and sockets;
 //! 7. the API: [`runtime.rs`](runtime) (`run`, `Runtime`), [`spawn.rs`](mod@spawn) (`spawn`,
 //!    `JoinHandle`), [`handle.rs`](handle), [`gather.rs`](mod@gather), [`select.rs`](mod@select),
-//!    [`task_group.rs`](task_group), [`yield_now.rs`](mod@yield_now), [`sync/`](sync).
+//!    [`explore.rs`](explore) (seeded schedules), [`task_group.rs`](task_group), [`yield_now.rs`](mod@yield_now), [`sync/`](sync).
 
 //!
 //! # Polling a future again after it completed
@@ -66,6 +66,7 @@ mod io;
 pub mod time;
 
 // The API.
+mod explore;
 mod gather;
 mod handle;
 mod runtime;
@@ -78,6 +79,7 @@ mod yield_now;
 
 pub use error::JoinError;
 pub use event_loop::{all_tasks, current_task, Stats};
+pub use explore::{explore_seeds, Exploration};
 pub use gather::{gather, try_gather, Gather, TryGather};
 pub use handle::{Handle, RemoteJoinHandle};
 pub use io::blocking::to_thread;

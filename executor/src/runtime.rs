@@ -147,6 +147,19 @@ impl Runtime {
     pub fn stats(&self) -> Stats {
         self.core.stats()
     }
+
+    /// The seed this loop orders its choices by (from [`Builder::seed`] or `GLASSLOOP_SEED`), or
+    /// `None`: FIFO, as asyncio.
+    pub fn seed(&self) -> Option<u64> {
+        self.core.seeded().map(|seeded| seeded.seed())
+    }
+
+    /// With a seed: a digest of every order the loop has chosen so far. Two runs of one program
+    /// with equal fingerprints took the same schedule — how [`explore_seeds`](crate::explore_seeds)
+    /// counts distinct schedules. `None` without a seed.
+    pub fn schedule_fingerprint(&self) -> Option<u64> {
+        self.core.seeded().map(|seeded| seeded.fingerprint())
+    }
 }
 
 impl Drop for Runtime {
@@ -186,6 +199,7 @@ pub struct Builder {
     slow_poll: Option<Duration>,
     sink: Option<Box<dyn io::Write>>,
     resolver: Option<crate::event_loop::Resolver>,
+    seed: Option<u64>,
 }
 
 impl Builder {
@@ -256,8 +270,57 @@ impl Builder {
         self
     }
 
+    /// Runs with a seeded schedule: wherever the loop is free to choose an order — the tasks ready
+    /// in one turn, the timers due on one tick, the I/O events of one selector poll, the children
+    /// `gather` and `as_completed` poll together — it takes the order from a generator seeded with
+    /// `seed` instead of arrival order. Same seed, same program, virtual time and no outside I/O:
+    /// the same run, trace byte for byte. Without a seed (the default) the order is FIFO, as
+    /// asyncio's.
+    ///
+    /// What a seed never changes: when things happen (a sleep never fires early), the tie rule of
+    /// `select!` and [`race`](crate::race) (the first branch written wins), and the FIFO order in
+    /// which the [`sync`](crate::sync) primitives hand items and permits to their waiters.
+    ///
+    /// `GLASSLOOP_SEED=N` in the environment gives a seed to a loop built without one, so any
+    /// program's run can be replayed from the outside. Exploring many seeds from a test:
+    /// [`explore_seeds`](crate::explore_seeds) or `#[glassloop::test(seeds = N)]`.
+    ///
+    /// ```
+    /// # use glassloop_executor as glassloop;
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// let order = |seed| {
+    ///     let runtime = glassloop::Runtime::builder().seed(seed).build().unwrap();
+    ///     runtime.block_on(async {
+    ///         let log = Rc::new(RefCell::new(Vec::new()));
+    ///         let tasks: Vec<_> = (0..4)
+    ///             .map(|n| {
+    ///                 let log = log.clone();
+    ///                 glassloop::spawn(async move { log.borrow_mut().push(n) })
+    ///             })
+    ///             .collect();
+    ///         for task in tasks {
+    ///             task.await.unwrap();
+    ///         }
+    ///         log.take()
+    ///     })
+    /// };
+    /// assert_eq!(order(7), order(7)); // a seed replays exactly
+    /// let orders: std::collections::BTreeSet<_> = (0..50).map(order).collect();
+    /// assert!(orders.len() > 1); // and different seeds try different orders
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Builder {
+        self.seed = Some(seed);
+        self
+    }
+
     /// Builds the runtime: creates its selector and cross-thread waker.
     pub fn build(self) -> io::Result<Runtime> {
+        let seed = match self.seed {
+            Some(seed) => Some(seed),
+            None => seed_from_env()?,
+        };
         let from_env = std::env::var("GLASSLOOP_TRACE").unwrap_or_default();
         let env_words: Vec<&str> = from_env.split(',').map(str::trim).collect();
         let lines = self.trace
@@ -281,8 +344,23 @@ impl Builder {
                 sink: self.sink,
             },
             resolver: self.resolver,
+            seed,
         })?;
         Ok(Runtime { core })
+    }
+}
+
+/// `GLASSLOOP_SEED`, if set: a number, or an error saying what is wrong with it.
+pub(crate) fn seed_from_env() -> io::Result<Option<u64>> {
+    match std::env::var("GLASSLOOP_SEED") {
+        Err(_) => Ok(None),
+        Ok(text) if text.trim().is_empty() => Ok(None),
+        Ok(text) => text.trim().parse().map(Some).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("GLASSLOOP_SEED={text:?} is not a seed: give a whole number, 0 to 2^64-1"),
+            )
+        }),
     }
 }
 
@@ -292,6 +370,7 @@ impl std::fmt::Debug for Builder {
             .field("virtual_time", &self.virtual_time)
             .field("trace", &self.trace)
             .field("timeline", &self.timeline)
+            .field("seed", &self.seed)
             .finish()
     }
 }

@@ -10,7 +10,7 @@
 //! [`as_completed`] hands outputs back one by one in the order they finish, polling only the
 //! futures that were woken, as [`gather`](fn@crate::gather) does.
 //!
-//! Read next: [`task_group.rs`](crate::task_group), tasks that finish together.
+//! Read next: [`explore.rs`](crate::explore), the same test under many schedules.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -18,8 +18,9 @@
 //! ```
 //!
 //! Options (comma-separated): `virtual_time`, `trace`, `timeline` — each switches on the
-//! `Builder` setting of the same name. Use them through the `glassloop` crate, which re-exports
-//! them.
+//! `Builder` setting of the same name. A test also takes `seeds = N`: its body runs once per seed
+//! `0..N` on virtual time through `glassloop::explore_seeds`, which reports the first seed that
+//! fails and how to replay it. Use them through the `glassloop` crate, which re-exports them.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -28,7 +29,7 @@ use proc_macro::TokenStream;
 use quote::quote;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Ident, ItemFn, Token};
+use syn::{Ident, ItemFn, Meta, Token};
 
 /// Runs an `async fn main` on a glassloop loop — `asyncio.run(main())`.
 ///
@@ -41,7 +42,10 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Runs an `async fn` test on a fresh glassloop loop.
 ///
 /// Options: `virtual_time` (timers complete instantly while keeping exact times), `trace`,
-/// `timeline`.
+/// `timeline`; or `seeds = N` — the body runs under seeds `0..N`, each on a fresh loop with
+/// virtual time (`glassloop::explore_seeds`): the first failing seed is reported with the command
+/// that replays it (`GLASSLOOP_SEED=…`), and a passing test says how many distinct schedules its
+/// seeds produced.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand(args, item, true)
@@ -59,18 +63,30 @@ fn try_expand(
     item: TokenStream,
     is_test: bool,
 ) -> syn::Result<proc_macro2::TokenStream> {
-    let options = Punctuated::<Ident, Token![,]>::parse_terminated.parse(args)?;
+    let options = Punctuated::<Meta, Token![,]>::parse_terminated.parse(args)?;
     let mut settings = Vec::new();
+    let mut seeds = None;
     for option in &options {
-        match option.to_string().as_str() {
-            "virtual_time" | "trace" | "timeline" => settings.push(quote!(.#option(true))),
-            other => {
-                let message = format!(
-                    "unknown glassloop option `{other}`: use virtual_time, trace or timeline"
-                );
-                return Err(syn::Error::new(option.span(), message));
+        match option {
+            Meta::NameValue(pair) if is_test && pair.path.is_ident("seeds") => {
+                seeds = Some(pair.value.clone());
             }
+            Meta::Path(path) => {
+                let name = path.get_ident().map(Ident::to_string).unwrap_or_default();
+                match name.as_str() {
+                    "virtual_time" | "trace" | "timeline" => settings.push(quote!(.#path(true))),
+                    _ => return Err(unknown_option(option, is_test)),
+                }
+            }
+            _ => return Err(unknown_option(option, is_test)),
         }
+    }
+    if seeds.is_some() && !settings.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &options,
+            "`seeds = N` runs each seed on virtual time already; to watch one seed's run, replay \
+             it with GLASSLOOP_SEED=N GLASSLOOP_TRACE=1 instead of `trace`",
+        ));
     }
 
     let mut function: ItemFn = syn::parse(item)?;
@@ -89,6 +105,22 @@ fn try_expand(
     } else {
         quote!()
     };
+    if let Some(seeds) = seeds {
+        if !matches!(signature.output, syn::ReturnType::Default) {
+            return Err(syn::Error::new_spanned(
+                &signature.output,
+                "a test with `seeds = N` returns nothing: a failing seed is a panic (an assert)",
+            ));
+        }
+        return Ok(quote! {
+            #test_attribute
+            #(#attributes)*
+            #visibility #signature {
+                let seen = ::glassloop::explore_seeds(#seeds, || async #body);
+                ::std::println!("glassloop: {seen}");
+            }
+        });
+    }
     Ok(quote! {
         #test_attribute
         #(#attributes)*
@@ -101,4 +133,13 @@ fn try_expand(
                 .block_on(body)
         }
     })
+}
+
+fn unknown_option(option: &Meta, is_test: bool) -> syn::Error {
+    let known = if is_test {
+        "virtual_time, trace, timeline or seeds = N"
+    } else {
+        "virtual_time, trace or timeline"
+    };
+    syn::Error::new_spanned(option, format!("unknown glassloop option: use {known}"))
 }

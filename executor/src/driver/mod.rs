@@ -7,8 +7,11 @@
 //!
 //! - [`clock.rs`](clock) — the loop's time, real or virtual, and its ticks;
 //! - [`timers.rs`](timers) — the timer wheel of armed timers, on that clock;
-//! - [`reactor.rs`](reactor) — the selector (epoll, through mio) and the registered sockets.
+//! - [`reactor.rs`](reactor) — the selector (epoll, through mio) and the registered sockets;
+//! - [`seed.rs`](seed) — the seeded generator that orders what is ready at the same time, when
+//!   the loop has a seed.
 
 pub(crate) mod clock;
 pub(crate) mod reactor;
+pub(crate) mod seed;
 pub(crate) mod timers;

@@ -17,15 +17,20 @@
 //! write on the same socket. A "read closed" or error event wakes both: whichever side is waiting must
 //! find out.
 //!
+//! The wakes of one poll are delivered in the order epoll reported the events, or, with a seed, in
+//! a seeded order ([`seed.rs`](super::seed)).
+//!
 //! Read next: the loop, [`event_loop/`](crate::event_loop), which owns this and the timers; then
 //! [`io/`](crate::io), the sockets built on it.
 
 use std::io;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use mio::{Events, Interest, Token};
 
+use super::seed::Seeded;
 use crate::store_waker::store_waker;
 
 /// The token of the cross-thread `mio::Waker`; no source ever gets it.
@@ -91,12 +96,15 @@ pub(crate) struct Reactor {
     registered: usize,
     /// Reused buffer for the wakers a poll collects, with the source each belongs to.
     woken: Vec<(u32, Waker)>,
+    /// With a seed: the generator that orders the wakes one poll delivers.
+    seeded: Option<Rc<Seeded>>,
 }
 
 impl Reactor {
     /// A new selector (an epoll instance).
-    pub(crate) fn new() -> io::Result<Reactor> {
+    pub(crate) fn new(seeded: Option<Rc<Seeded>>) -> io::Result<Reactor> {
         Ok(Reactor {
+            seeded,
             poll: mio::Poll::new()?,
             events: Events::with_capacity(1024),
             sources: Vec::new(),
@@ -265,6 +273,10 @@ impl Reactor {
                     woken.push((key.index, waker));
                 }
             }
+        }
+        if let Some(seeded) = &self.seeded {
+            // The events of one poll arrived together: wake their tasks in a seeded order.
+            seeded.shuffle(&mut woken, |&(source, _)| u64::from(source));
         }
         Ok((woken, poked))
     }

@@ -5,16 +5,20 @@
 //! [`Timers`] puts it together with the [`Clock`]: a deadline becomes a tick (rounded up, so
 //! nothing fires early), the payload of each timer is the waker of whoever sleeps, and firing
 //! collects the wakers of every timer that is due, for the loop to wake with no borrow held.
+//! Timers due on the same tick fire in the order they were armed — or, with a seed, in a seeded
+//! order ([`seed.rs`](super::seed)); a timer due on an earlier tick always fires first.
 //!
 //! Read next: [`reactor.rs`](super::reactor), the other thing the loop waits on.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::task::Waker;
 use std::time::Instant;
 
 use glassloop_timer::{Position, TimerKey, TimerWheel};
 
 use super::clock::Clock;
+use super::seed::Seeded;
 use crate::store_waker::refresh_waker;
 
 /// The clock and the wheel of armed timers.
@@ -24,14 +28,17 @@ pub(crate) struct Timers {
     wheel: RefCell<TimerWheel<Waker>>,
     /// Reused buffer for the wakers of fired timers.
     fired: RefCell<Vec<Waker>>,
+    /// With a seed: the generator that orders timers due on the same tick.
+    seeded: Option<Rc<Seeded>>,
 }
 
 impl Timers {
-    pub(crate) fn new(virtual_time: bool) -> Timers {
+    pub(crate) fn new(virtual_time: bool, seeded: Option<Rc<Seeded>>) -> Timers {
         Timers {
             clock: Clock::new(virtual_time),
             wheel: RefCell::new(TimerWheel::new()),
             fired: RefCell::new(Vec::new()),
+            seeded,
         }
     }
 
@@ -82,7 +89,21 @@ impl Timers {
             return None;
         }
         let mut fired = std::mem::take(&mut *self.fired.borrow_mut());
-        wheel.advance_to(now_tick, &mut fired);
+        match &self.seeded {
+            None => wheel.advance_to(now_tick, &mut fired),
+            Some(seeded) => {
+                // One tick at a time, so that only timers due on the *same* tick are shuffled:
+                // an earlier deadline still fires first.
+                let mut batch = Vec::new();
+                while let Some(tick) = wheel.next_expiration().filter(|&tick| tick <= now_tick) {
+                    wheel.advance_to(tick, &mut batch);
+                    let mut numbered: Vec<(u64, Waker)> = (0..).zip(batch.drain(..)).collect();
+                    seeded.shuffle(&mut numbered, |(number, _)| *number);
+                    fired.extend(numbered.into_iter().map(|(_, waker)| waker));
+                }
+                wheel.advance_to(now_tick, &mut fired);
+            }
+        }
         Some(fired)
     }
 

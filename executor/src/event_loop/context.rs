@@ -139,3 +139,8 @@ impl Drop for EnterGuard {
 pub(crate) fn note_waiting(waiting: impl FnOnce() -> crate::observe::Waiting) {
     with_current(|core| core.note_waiting(waiting));
 }
+
+/// The running loop's seeded generator, if it has a seed (`gather` orders its children with it).
+pub(crate) fn current_seeded() -> Option<Rc<crate::driver::seed::Seeded>> {
+    with_current(|core| core.seeded().cloned()).flatten()
+}

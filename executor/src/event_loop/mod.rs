@@ -31,6 +31,7 @@
 //!   asks of the loop;
 //! - [`waits.rs`](waits) — what waiting futures ask of the loop: arm a timer, wait for a socket,
 //!   note what they wait on;
+//! - [`ready_queue.rs`](ready_queue) — the tasks to poll, FIFO or seeded;
 //! - [`introspect.rs`](introspect) — `all_tasks` and the loop's counters;
 //! - [`shutdown.rs`](shutdown) — dropping what is left when the runtime goes;
 //! - [`budget.rs`](budget) — how a task that is always ready is made to yield;
@@ -40,7 +41,6 @@
 //! Read next: [`tasks.rs`](tasks).
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -55,6 +55,7 @@ use crossbeam_channel::Receiver;
 
 use crate::driver::clock::TICK;
 use crate::driver::reactor::Reactor;
+use crate::driver::seed::Seeded;
 use crate::driver::timers::Timers;
 use crate::error::{panic_message, JoinError};
 use crate::ids::TaskId;
@@ -65,12 +66,14 @@ use crate::task::{TaskBody, TaskState, TaskTable};
 pub(crate) mod budget;
 pub(crate) mod context;
 mod introspect;
+mod ready_queue;
 mod shutdown;
 mod tasks;
 mod waits;
 pub(crate) mod waker;
 
 pub use introspect::{all_tasks, current_task, Stats};
+use ready_queue::ReadyQueue;
 pub(crate) use waker::Resolver;
 use waker::{Message, Shared, TaskWaker};
 
@@ -87,6 +90,9 @@ pub(crate) struct Config {
     pub(crate) watch: WatchConfig,
     /// Replaces the system's name resolution (a test hook; see `Builder::resolver`).
     pub(crate) resolver: Option<Resolver>,
+    /// Take the orders the loop is free to choose from a generator with this seed
+    /// (`Builder::seed`; see `driver/seed.rs`).
+    pub(crate) seed: Option<u64>,
 }
 
 /// One event loop: only what a turn needs. Time and I/O reach it through methods (`waits.rs`),
@@ -96,8 +102,9 @@ pub(crate) struct Core {
     pub(crate) id: u64,
     /// Every task the loop owns.
     tasks: RefCell<Tasks>,
-    /// Ids of tasks to poll, in the order they were woken (asyncio's `_ready` deque).
-    ready_queue: RefCell<VecDeque<TaskId>>,
+    /// Ids of tasks to poll, in the order they were woken (asyncio's `_ready` deque), or in a
+    /// seeded order within a turn when the loop has a seed.
+    ready_queue: ReadyQueue,
     /// The `block_on` future was woken: poll it at the next chance.
     main_woken: Cell<bool>,
     /// The clock and the armed timers.
@@ -121,10 +128,11 @@ pub(crate) struct Core {
 impl Core {
     /// Builds a loop with its selector and cross-thread waker.
     pub(crate) fn new(config: Config) -> io::Result<Rc<Core>> {
-        let reactor = Reactor::new()?;
+        let seeded = config.seed.map(Seeded::new);
+        let reactor = Reactor::new(seeded.clone())?;
         let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
         let (shared, remote_inbox) = Shared::new(id, &reactor, config.resolver)?;
-        let timers = Timers::new(config.virtual_time);
+        let timers = Timers::new(config.virtual_time, seeded.clone());
         let watch = Watch::new(
             config.watch,
             timers.clock.origin(),
@@ -133,7 +141,7 @@ impl Core {
         let core = Rc::new(Core {
             id,
             tasks: RefCell::new(Tasks::default()),
-            ready_queue: RefCell::new(VecDeque::with_capacity(256)),
+            ready_queue: ReadyQueue::new(seeded),
             main_woken: Cell::new(false),
             timers,
             reactor: RefCell::new(reactor),
@@ -161,6 +169,10 @@ impl Core {
         let mut cx = Context::from_waker(&main_waker);
         self.main_woken.set(true);
         self.trace(|| Event::BlockOn);
+        if let Some(seeded) = self.seeded() {
+            let seed = seeded.seed();
+            self.trace(|| Event::Seeded(seed));
+        }
         loop {
             if self.main_woken.replace(false) {
                 self.watch.set_cause(WakeCause::Main);
@@ -183,8 +195,8 @@ impl Core {
     fn turn(&self) {
         self.take_remote_messages();
 
-        // Only the tasks that were ready when the turn began.
-        let ready_at_start = self.ready_queue.borrow().len();
+        // Only the tasks that were ready when the turn began (in a seeded order, with a seed).
+        let ready_at_start = self.ready_queue.begin_turn();
         if self.watch.is_on() {
             self.run_ready::<true>(ready_at_start);
         } else {
@@ -193,7 +205,7 @@ impl Core {
 
         self.fire_timers();
 
-        let idle = self.ready_queue.borrow().is_empty() && !self.main_woken.get();
+        let idle = self.ready_queue.is_empty() && !self.main_woken.get();
         if idle {
             self.park();
         } else if self.reactor.borrow().registered() > 0 {
@@ -229,7 +241,7 @@ impl Core {
     /// watches; see `run_task`. Deciding it once per turn keeps the check off the per-task path.)
     fn run_ready<const WATCHED: bool>(&self, count: usize) {
         for _ in 0..count {
-            let next = self.ready_queue.borrow_mut().pop_front();
+            let next = self.ready_queue.pop();
             match next {
                 Some(id) => self.run_task::<WATCHED>(id),
                 None => break,
@@ -336,7 +348,7 @@ impl Core {
         if slot.state == TaskState::Notified {
             slot.state = TaskState::Scheduled;
             drop(tasks);
-            self.ready_queue.borrow_mut().push_back(id);
+            self.ready_queue.push(id);
         } else {
             slot.state = TaskState::Idle;
         }
@@ -411,6 +423,11 @@ impl Core {
         }
         self.reactor.borrow_mut().give_back(woken);
         anything
+    }
+
+    /// The loop's seeded generator, if it was given a seed.
+    pub(crate) fn seeded(&self) -> Option<&Rc<Seeded>> {
+        self.ready_queue.seeded()
     }
 
     /// Records an event for whoever watches. Off, this is one branch.

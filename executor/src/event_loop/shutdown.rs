@@ -43,7 +43,7 @@ impl Core {
         }
         let outputs = std::mem::take(&mut *self.outputs.borrow_mut());
         let _ = catch_unwind(AssertUnwindSafe(move || drop(outputs)));
-        self.ready_queue.borrow_mut().clear();
+        self.ready_queue.clear();
         let wheel = self.timers.take_all();
         let _ = catch_unwind(AssertUnwindSafe(move || drop(wheel)));
         self.watch.finish(&**self, self.timers.clock.now());

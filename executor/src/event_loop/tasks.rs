@@ -67,7 +67,7 @@ impl Core {
             });
             (id, number, task)
         };
-        self.ready_queue.borrow_mut().push_back(id);
+        self.ready_queue.push(id);
         self.trace(|| Event::Spawned {
             task: id,
             number,
@@ -96,7 +96,7 @@ impl Core {
             TaskState::Idle => {
                 slot.state = TaskState::Scheduled;
                 drop(tasks);
-                self.ready_queue.borrow_mut().push_back(id);
+                self.ready_queue.push(id);
             }
             // Woken during its own poll: remember it, requeue when the poll returns.
             TaskState::Running => {

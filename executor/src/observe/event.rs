@@ -47,6 +47,8 @@ pub(crate) enum WakeCause {
 pub(crate) enum Event {
     /// `block_on` (or `run`) started: the main future is scheduled.
     BlockOn,
+    /// The loop has a seed: what it may order, it orders from this seed.
+    Seeded(u64),
     /// A task was created; `location` is where `spawn` was called.
     Spawned {
         task: TaskId,

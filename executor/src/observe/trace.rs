@@ -86,6 +86,11 @@ fn describe(out: &mut String, event: &Event, labels: &Labels, origin: Instant) -
     let since = |at: &Instant| at.saturating_duration_since(origin).as_secs_f64();
     match event {
         Event::BlockOn => write!(out, "block_on: the loop starts and schedules main()"),
+        Event::Seeded(seed) => write!(
+            out,
+            "seed {seed}: tasks ready together, timers due on one tick and one poll's I/O \
+             events are taken in a seeded order (replay: GLASSLOOP_SEED={seed})"
+        ),
         // The label says the task's name, or (unnamed) the line that spawned it.
         Event::Spawned { task, .. } => write!(out, "{} spawned (create_task)", labels.get(*task)),
         Event::Polled(task) => write!(out, "{} polled", labels.get(*task)),
