@@ -22,6 +22,9 @@ pub(crate) struct ReadyQueue {
     seeded: Option<Rc<Seeded>>,
 }
 
+// `#[inline]` on each: they are called on the loop's hottest paths (every spawn, wake and poll),
+// from other files of the crate, and a release build inlines across its codegen units only what
+// is marked so.
 impl ReadyQueue {
     pub(crate) fn new(seeded: Option<Rc<Seeded>>) -> ReadyQueue {
         ReadyQueue {
@@ -30,14 +33,17 @@ impl ReadyQueue {
         }
     }
 
+    #[inline]
     pub(crate) fn push(&self, id: TaskId) {
         self.queue.borrow_mut().push_back(id);
     }
 
+    #[inline]
     pub(crate) fn pop(&self) -> Option<TaskId> {
         self.queue.borrow_mut().pop_front()
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.queue.borrow().is_empty()
     }
@@ -48,6 +54,7 @@ impl ReadyQueue {
 
     /// The start of a turn: how many tasks the turn polls — those queued now — put in a seeded
     /// order first if the loop has a seed.
+    #[inline]
     pub(crate) fn begin_turn(&self) -> usize {
         let mut queue = self.queue.borrow_mut();
         let count = queue.len();
@@ -61,6 +68,7 @@ impl ReadyQueue {
     }
 
     /// The loop's seeded generator, if it has one (for `gather`'s children).
+    #[inline]
     pub(crate) fn seeded(&self) -> Option<&Rc<Seeded>> {
         self.seeded.as_ref()
     }
