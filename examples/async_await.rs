@@ -22,6 +22,9 @@
 //! asyncio.run(main())
 //! ```
 //!
+//! The same program runs on CPython's own loop: `python3 examples/python/async_await.py`, or narrated
+//! beside this one: `cargo run --example side_by_side -- async_await`.
+//!
 //! Run it: `cargo run --example async_await` (3 s), or `-- --virtual`.
 //! Read next: `docs/asyncio-to-glassloop.md`, the sections on `async`, `await` and the event loop.
 

@@ -8,6 +8,21 @@
 //! ```python
 //! import asyncio
 //!
+//! async def brew_coffee():
+//!     await asyncio.sleep(1)
+//!     return "coffee"
+//!
+//! async def download_everything():
+//!     await asyncio.sleep(3600)                       # far too long
+//!
+//! async def toast():
+//!     await asyncio.sleep(0.1)
+//!     raise RuntimeError("the toaster caught fire")
+//!
+//! async def boil_water():
+//!     await asyncio.sleep(0.3)
+//!     return "hot water"
+//!
 //! async def main():
 //!     coffee = asyncio.create_task(brew_coffee())    # starts now, in the background
 //!     await asyncio.sleep(0.5)                        # other work meanwhile
@@ -24,7 +39,9 @@
 //! asyncio.run(main())
 //! ```
 //!
-//! Run it: `cargo run --example create_task`, or `-- --virtual`. The panic message Rust prints
+//! The same program runs on CPython's own loop: `python3 examples/python/create_task.py`, or
+//! narrated beside this one: `cargo run --example side_by_side -- create_task`. Run this one:
+//! `cargo run --example create_task`, or `-- --virtual`. The panic message Rust prints
 //! on stderr is expected: that is the toaster. Read next: `docs/asyncio-to-glassloop.md`, the
 //! sections on `create_task` and Task.
 

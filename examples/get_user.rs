@@ -17,6 +17,9 @@
 //! asyncio.run(main())
 //! ```
 //!
+//! The same program runs on CPython's own loop: `python3 examples/python/get_user.py`, or narrated
+//! beside this one: `cargo run --example side_by_side -- get_user`.
+//!
 //! Run it: `cargo run --example get_user`, or `-- --virtual`. To watch the loop do it, put
 //! `GLASSLOOP_TRACE=1` in front; `docs/reading-the-trace.md` reads that trace line by line.
 

@@ -25,6 +25,9 @@
 //! asyncio.run(main())
 //! ```
 //!
+//! The same program runs on CPython's own loop: `python3 examples/python/sync_vs_async.py`, or narrated
+//! beside this one: `cargo run --example side_by_side -- sync_vs_async`.
+//!
 //! Run it: `cargo run --example sync_vs_async` (4 + 2 s), or `-- --virtual` for virtual time (the
 //! same figures, at once). It ends with the timeline chart; `GLASSLOOP_TRACE=1` in front adds the
 //! loop's own narration. Read next: `docs/asyncio-to-glassloop.md`.

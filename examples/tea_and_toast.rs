@@ -24,6 +24,9 @@
 //! asyncio.run(main())
 //! ```
 //!
+//! The same program runs on CPython's own loop: `python3 examples/python/tea_and_toast.py`, or narrated
+//! beside this one: `cargo run --example side_by_side -- tea_and_toast`.
+//!
 //! Run it: `cargo run --example tea_and_toast` (8 s), or `-- --virtual` for virtual time. It
 //! prints the timeline chart when the loop ends (it turns `Builder::timeline` on itself).
 //! Read next: `docs/asyncio-to-glassloop.md`.

@@ -135,6 +135,10 @@ pub fn tour(virtual_time: bool, new_loop: impl Fn() -> glassloop::Builder) -> Du
             ""
         }
     );
+    println!(
+        "next, asyncio's own loop doing the same, beside glassloop's: \
+         cargo run --example side_by_side -- get_user"
+    );
     took
 }
 

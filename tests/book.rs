@@ -208,6 +208,7 @@ fn looks_like_output(line: &str) -> bool {
         || line.contains("shutting down:")
         || line.contains("shut down:")
         || line.trim_start().starts_with("< HTTP/1.1 ") // an answer on the wire
+        || line.contains("│ asyncio (tools/asyncio_narrator.py)") // the side-by-side's heading
 }
 
 /// Whether `line` holds a time stamp of the trace: `[`, spaces, digits, `.`, three digits, `s]`.

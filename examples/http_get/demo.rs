@@ -2,6 +2,11 @@
 //! httpx / aiohttp idea.
 //!
 //! ```python
+//! import asyncio, time
+//! import httpx                # pip install httpx: the async client FastAPI's documentation uses
+//!
+//! urls = [f"http://127.0.0.1:8000/delay/{ms}" for ms in (300, 500, 800, 1000, 1200)]
+//!
 //! async def fetch(client, url):
 //!     start = time.perf_counter()
 //!     response = await client.get(url)
@@ -10,6 +15,8 @@
 //! async def main():
 //!     async with httpx.AsyncClient() as client:
 //!         await asyncio.gather(*(fetch(client, url) for url in urls))
+//!
+//! asyncio.run(main())
 //! ```
 //!
 //! With no URLs, [`demo`] starts a small local server ([`start_delay_server`]) whose

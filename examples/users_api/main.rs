@@ -10,6 +10,9 @@
 //! # uvicorn main:app --port 8000 --workers 2
 //! ```
 //!
+//! The same API without FastAPI, on Python's standard library alone (asyncio streams), is
+//! `examples/python/users_api.py`; it answers every request as this server does.
+//!
 //! Options:
 //! - `--port N` — the port on 127.0.0.1 (default 8000; 0 picks a free one);
 //! - `--workers N` — how many loops, each on a thread of its own, share the port (default: the
