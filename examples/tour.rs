@@ -83,8 +83,8 @@ pub fn tour(virtual_time: bool, new_loop: impl Fn() -> glassloop::Builder) -> Du
     day(2, "async fn, .await and run");
     async_await::demo(new_loop());
     read_next(
-        "examples/async_await.rs, executor/src/runtime.rs",
-        "docs/asyncio-to-glassloop.md#async-and-coroutines",
+        "examples/async_await.rs, executor/src/yield_now.rs, executor/src/runtime.rs",
+        "docs/futures.md (what a future is), docs/asyncio-to-glassloop.md#async-and-coroutines",
     );
 
     day(3, "gather and spawn — many things at once");
@@ -92,8 +92,8 @@ pub fn tour(virtual_time: bool, new_loop: impl Fn() -> glassloop::Builder) -> Du
     println!();
     create_task::demo(new_loop());
     read_next(
-        "examples/get_user.rs, examples/create_task.rs",
-        "docs/asyncio-to-glassloop.md#gather, docs/reading-the-trace.md",
+        "examples/get_user.rs, examples/create_task.rs, executor/src/event_loop/mod.rs",
+        "docs/event-loop.md, docs/timer-wheel.md, docs/build-your-own.md, docs/reading-the-trace.md",
     );
 
     day(4, "async HTTP calls — many requests in flight at once");

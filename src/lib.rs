@@ -66,6 +66,10 @@ mod what_can_go_wrong_chapter {}
 mod seeded_schedules_chapter {}
 
 #[cfg(doctest)]
+#[doc = include_str!("../docs/futures.md")]
+mod futures_chapter {}
+
+#[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 mod readme {}
 

@@ -920,3 +920,50 @@ fn output_markers_read_as_the_helpers_write_them() {
         "  http://127.0.0.1:PORT/delay/300 200 OK"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// "The real one is …": the build-your-own chapter points into the source
+// ---------------------------------------------------------------------------------------------
+
+/// Every "`NAME` in `executor/src/…`" in docs/build-your-own.md (and "`A` and `B` in `…`") names
+/// a function, a method or a type that is defined in that file: the chapter sends the reader to
+/// the real code, and the code must be there.
+#[test]
+fn the_build_your_own_chapter_names_functions_that_exist_where_it_says() {
+    let chapter = fs::read_to_string(repo_path("docs/build-your-own.md")).unwrap();
+    let text = chapter.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for (at, _) in text.match_indices("` in `executor/src/") {
+        let path_start = at + "` in `".len();
+        let path_end = path_start + text[path_start..].find('`').unwrap();
+        let path = &text[path_start..path_end];
+        // The names just before: "`A` in", or "`A` and `B` in".
+        let before = &text[..at];
+        let mut names = Vec::new();
+        let name_start = before.rfind('`').unwrap() + 1;
+        names.push(&before[name_start..]);
+        if let Some(rest) = before[..name_start - 1].strip_suffix("` and ") {
+            names.push(&rest[rest.rfind('`').unwrap() + 1..]);
+        }
+        let code = fs::read_to_string(repo_path(path)).unwrap_or_default();
+        for name in names {
+            let item = name.rsplit("::").next().unwrap();
+            let defined = [
+                format!("fn {item}("),
+                format!("fn {item}<"),
+                format!("struct {item} "),
+                format!("struct {item}<"),
+                format!("struct {item}("),
+            ]
+            .iter()
+            .any(|definition| code.contains(definition.as_str()));
+            if !defined {
+                problems.push(format!("`{name}` is not defined in {path}"));
+            }
+            checked += 1;
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked >= 10, "only {checked} references found");
+}
