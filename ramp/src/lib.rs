@@ -16,7 +16,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The factor every wait of the demo is multiplied by: `--scale F` on the command line, else 1.
 pub fn scale() -> f64 {
@@ -53,4 +54,52 @@ pub fn cpu_time() -> Duration {
     };
     let ticks = field(14) + field(15);
     Duration::from_millis(ticks * 10)
+}
+
+/// The demo's jobs, as steps 3 and 4 run them, each one task: what it is, and how long it waits.
+pub const JOBS: [(&str, f64); 6] = [
+    ("a 2 s sleep", 2.0),
+    ("a 2 s sleep", 2.0),
+    ("a get_user call", 1.0),
+    ("a get_user call", 1.0),
+    ("a get_user call", 1.0),
+    ("the background task", 0.5),
+];
+
+/// When each job finished; the tasks write it, `report` prints it.
+#[derive(Clone)]
+pub struct Log {
+    start: Instant,
+    cpu_start: Duration,
+    done: Arc<Mutex<Vec<(&'static str, Instant)>>>,
+}
+
+impl Default for Log {
+    fn default() -> Log {
+        Log {
+            start: Instant::now(),
+            cpu_start: cpu_time(),
+            done: Arc::default(),
+        }
+    }
+}
+
+impl Log {
+    /// `what` has just finished.
+    pub fn finished(&self, what: &'static str) {
+        self.done.lock().unwrap().push((what, Instant::now()));
+    }
+
+    /// Prints when each job finished, the total, and the CPU used, then `extra`.
+    pub fn report(&self, step: u32, extra: &str) {
+        for (what, at) in self.done.lock().unwrap().iter() {
+            let after = (*at - self.start).as_secs_f64();
+            println!("step {step}: {what} finished after {after:.2} s");
+        }
+        println!(
+            "step {step}: all in {:.2} s; CPU used {:.2} s; {extra}",
+            self.start.elapsed().as_secs_f64(),
+            (cpu_time() - self.cpu_start).as_secs_f64()
+        );
+    }
 }

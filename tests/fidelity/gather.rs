@@ -61,7 +61,7 @@ fn try_gather_reports_the_first_error() {
 // test_tasks.py: GatherTests.test_one_exception — asyncio's gather leaves the other awaitables
 // running after the first exception.
 #[test]
-#[ignore = "a documented difference (docs/asyncio-to-glassloop.md, the try_gather row): the first error drops the others — Rust cancels by drop; spawn them to keep them running"]
+#[ignore = "a documented difference (docs/appendix-the-whole-map.md, the try_gather row): the first error drops the others — Rust cancels by drop; spawn them to keep them running"]
 fn after_the_first_error_the_others_run_on() {
     run(async {
         let finished = Rc::new(Cell::new(false));

@@ -18,7 +18,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
@@ -27,7 +27,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use futures_task::ArcWake;
-use glassloop_ramp::{cpu_time, secs};
+use glassloop_ramp::{secs, Log, JOBS};
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -42,34 +42,18 @@ impl ArcWake for Task {
     }
 }
 
-/// One armed timer; the heap orders them by deadline, then by arming order.
-struct Timer {
-    deadline: Instant,
-    seq: u64,
-    waker: Waker,
-}
-
-impl PartialEq for Timer {
-    fn eq(&self, other: &Self) -> bool {
-        (self.deadline, self.seq) == (other.deadline, other.seq)
-    }
-}
-impl Eq for Timer {}
-impl PartialOrd for Timer {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Timer {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
-    }
+/// The loop's timers: a min-heap of `(deadline, number)` — the number breaks ties in arming
+/// order, as asyncio's TimerHandles compare — and each number's waker.
+#[derive(Default)]
+struct Timers {
+    heap: BinaryHeap<Reverse<(Instant, u64)>>,
+    wakers: HashMap<u64, Waker>,
+    armed: u64,
 }
 
 thread_local! {
-    /// The loop's timers (the loop runs on this thread, and so do the polls that arm them).
-    static TIMERS: RefCell<(BinaryHeap<Reverse<Timer>>, u64)> =
-        const { RefCell::new((BinaryHeap::new(), 0)) };
+    /// The loop runs on this thread, and so do the polls that arm timers.
+    static TIMERS: RefCell<Timers> = RefCell::default();
 }
 
 struct Sleep {
@@ -94,13 +78,10 @@ impl Future for Sleep {
             self.armed = true;
             let (deadline, waker) = (self.deadline, cx.waker().clone());
             TIMERS.with(|timers| {
-                let (heap, seq) = &mut *timers.borrow_mut();
-                *seq += 1;
-                heap.push(Reverse(Timer {
-                    deadline,
-                    seq: *seq,
-                    waker,
-                }));
+                let timers = &mut *timers.borrow_mut();
+                timers.armed += 1;
+                timers.heap.push(Reverse((deadline, timers.armed)));
+                timers.wakers.insert(timers.armed, waker);
             });
         }
         Poll::Pending
@@ -112,11 +93,15 @@ fn fire_due_timers() -> Option<Instant> {
     let now = Instant::now();
     let mut due = Vec::new();
     let next = TIMERS.with(|timers| {
-        let (heap, _) = &mut *timers.borrow_mut();
-        while heap.peek().is_some_and(|Reverse(t)| t.deadline <= now) {
-            due.push(heap.pop().unwrap().0.waker);
+        let timers = &mut *timers.borrow_mut();
+        while let Some(&Reverse((deadline, number))) = timers.heap.peek() {
+            if deadline > now {
+                return Some(deadline);
+            }
+            timers.heap.pop();
+            due.extend(timers.wakers.remove(&number));
         }
-        heap.peek().map(|Reverse(t)| t.deadline)
+        None
     });
     // Woken with no borrow held: waking runs code.
     due.into_iter().for_each(Waker::wake);
@@ -176,45 +161,16 @@ impl Executor {
     }
 }
 
-/// Counts down as tasks finish; the demo's way to see when each part ended.
-fn mark(log: &Arc<Mutex<Vec<(&'static str, Instant)>>>, what: &'static str) {
-    log.lock().unwrap().push((what, Instant::now()));
-}
-
 fn main() {
     let executor = Executor::new();
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let (start, cpu_start) = (Instant::now(), cpu_time());
-    for _ in 0..2 {
+    let log = Log::default();
+    for (what, seconds) in JOBS {
         let log = log.clone();
         executor.spawn(async move {
-            sleep(secs(2.0)).await;
-            mark(&log, "a 2 s sleep");
+            sleep(secs(seconds)).await;
+            log.finished(what);
         });
     }
-    for id in 1..=3u32 {
-        let log = log.clone();
-        executor.spawn(async move {
-            sleep(secs(1.0)).await; // get_user's database call
-            let _user = format!("user{id}");
-            mark(&log, "a get_user call");
-        });
-    }
-    let log_bg = log.clone();
-    executor.spawn(async move {
-        sleep(secs(0.5)).await;
-        mark(&log_bg, "the background task");
-    });
     executor.run();
-    for (what, at) in log.lock().unwrap().iter() {
-        println!(
-            "step 3: {what} finished after {:.2} s",
-            (*at - start).as_secs_f64()
-        );
-    }
-    println!(
-        "step 3: all in {:.2} s; CPU used {:.2} s; 6 timers on one heap, no timer threads",
-        start.elapsed().as_secs_f64(),
-        (cpu_time() - cpu_start).as_secs_f64()
-    );
+    log.report(3, "6 timers on one heap, no timer threads");
 }

@@ -26,7 +26,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use futures_task::ArcWake;
-use glassloop_ramp::{cpu_time, secs};
+use glassloop_ramp::{secs, Log, JOBS};
 use glassloop_timer::TimerWheel;
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -177,35 +177,15 @@ impl Executor {
 
 fn main() -> std::io::Result<()> {
     let mut executor = Executor::new()?;
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let start = Instant::now();
-    let cpu_start = cpu_time();
-    let jobs: [(&'static str, f64); 6] = [
-        ("a 2 s sleep", 2.0),
-        ("a 2 s sleep", 2.0),
-        ("a get_user call", 1.0),
-        ("a get_user call", 1.0),
-        ("a get_user call", 1.0),
-        ("the background task", 0.5),
-    ];
-    for (what, seconds) in jobs {
+    let log = Log::default();
+    for (what, seconds) in JOBS {
         let log = log.clone();
         executor.spawn(async move {
             sleep(secs(seconds)).await;
-            log.lock().unwrap().push((what, Instant::now()));
+            log.finished(what);
         });
     }
     let parks = executor.run()?;
-    for (what, at) in log.lock().unwrap().iter() {
-        println!(
-            "step 4: {what} finished after {:.2} s",
-            (*at - start).as_secs_f64()
-        );
-    }
-    println!(
-        "step 4: all in {:.2} s; CPU used {:.2} s; the loop parked in epoll {parks} times",
-        start.elapsed().as_secs_f64(),
-        (cpu_time() - cpu_start).as_secs_f64()
-    );
+    log.report(4, &format!("the loop parked in epoll {parks} times"));
     Ok(())
 }
