@@ -6,7 +6,7 @@
 //! forever, when nothing but I/O or another thread could ever wake it — it prints every task and
 //! what it waits on, once per idle spell (a poll starts a new spell).
 //!
-//! Read next: [`timeline.rs`](super::timeline).
+//! Read next: [`chrome.rs`](super::chrome), the run written for Perfetto.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};

@@ -10,11 +10,13 @@
 //!   `all_tasks` returns;
 //! - [`watch.rs`](watch) — the door: what the loop calls, and the watchers behind it;
 //! - the watchers: [`trace.rs`](trace) (one line per event), [`dump.rs`](dump) (every task, when
-//!   the loop is idle for long) and [`timeline.rs`](timeline) (a chart when the loop ends).
+//!   the loop is idle for long), [`chrome.rs`](chrome) (the run as a Chrome trace file, for
+//!   Perfetto) and [`timeline.rs`](timeline) (a chart when the loop ends).
 //!
 //! This layer knows only the task ids: it sits below the loop, which calls it, and it looks at the
 //! loop only through the [`LoopView`] the loop hands its watchers.
 
+mod chrome;
 mod dump;
 mod event;
 mod introspect;

@@ -81,6 +81,14 @@ fn cause(cause: WakeCause, labels: &Labels) -> &str {
     }
 }
 
+/// The event in words, as one line without its time (the Chrome trace puts it in each event's
+/// arguments).
+pub(crate) fn describe_line(event: &Event, labels: &Labels, origin: Instant) -> String {
+    let mut line = String::new();
+    let _ = describe(&mut line, event, labels, origin);
+    line
+}
+
 /// The event in words.
 fn describe(out: &mut String, event: &Event, labels: &Labels, origin: Instant) -> fmt::Result {
     let since = |at: &Instant| at.saturating_duration_since(origin).as_secs_f64();

@@ -23,6 +23,7 @@ use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use super::chrome::ChromeTrace;
 use super::dump::Dump;
 use super::event::{Event, LoopView, Seen, WakeCause, Watcher};
 use super::introspect::Waiting;
@@ -42,6 +43,8 @@ pub(crate) struct WatchConfig {
     pub(crate) slow_poll: Option<Duration>,
     /// Where to write; stderr if `None`.
     pub(crate) sink: Option<Box<dyn Write>>,
+    /// Write the run as a Chrome trace to this file when the loop ends.
+    pub(crate) chrome: Option<std::path::PathBuf>,
 }
 
 /// The loop's door to whoever watches it; see the module docs.
@@ -81,7 +84,11 @@ struct Audience {
 impl Watch {
     /// A watch with the watchers `config` asks for; times count from `origin`.
     pub(crate) fn new(config: WatchConfig, origin: Instant, virtual_time: bool) -> Watch {
-        let on = config.lines || config.timeline || config.dump || config.slow_poll.is_some();
+        let on = config.lines
+            || config.timeline
+            || config.dump
+            || config.slow_poll.is_some()
+            || config.chrome.is_some();
         let watching = on.then(|| {
             // The dump first: it is printed before the line of the wait it explains.
             let mut watchers: Vec<Box<dyn Watcher>> = Vec::new();
@@ -93,6 +100,9 @@ impl Watch {
             }
             if config.timeline {
                 watchers.push(Box::new(Timeline::new(virtual_time)));
+            }
+            if let Some(path) = config.chrome {
+                watchers.push(Box::new(ChromeTrace::new(path)));
             }
             let out = config.sink.unwrap_or_else(|| Box::new(std::io::stderr()));
             Box::new(Watching {
