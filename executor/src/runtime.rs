@@ -201,6 +201,8 @@ pub struct Builder {
     resolver: Option<crate::event_loop::Resolver>,
     seed: Option<u64>,
     chrome: Option<std::path::PathBuf>,
+    /// `None`: the default (on with the `tracing` feature).
+    emit_tracing: Option<bool>,
 }
 
 impl Builder {
@@ -268,6 +270,14 @@ impl Builder {
         resolve: impl Fn(&str, u16) -> io::Result<Vec<SocketAddr>> + Send + Sync + 'static,
     ) -> Builder {
         self.resolver = Some(Arc::new(resolve));
+        self
+    }
+
+    /// With the cargo feature `tracing`: whether the loop's events go to the `tracing` ecosystem
+    /// as spans and events (a span per task, entered for each poll; an event per wake, timer and
+    /// park). On by default when the feature is on; without the feature this does nothing.
+    pub fn emit_tracing(mut self, on: bool) -> Builder {
+        self.emit_tracing = Some(on);
         self
     }
 
@@ -376,6 +386,7 @@ impl Builder {
                 slow_poll,
                 sink: self.sink,
                 chrome,
+                tracing: self.emit_tracing.unwrap_or(cfg!(feature = "tracing")),
             },
             resolver: self.resolver,
             seed,

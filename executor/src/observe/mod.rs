@@ -11,7 +11,8 @@
 //! - [`watch.rs`](watch) — the door: what the loop calls, and the watchers behind it;
 //! - the watchers: [`trace.rs`](trace) (one line per event), [`dump.rs`](dump) (every task, when
 //!   the loop is idle for long), [`chrome.rs`](chrome) (the run as a Chrome trace file, for
-//!   Perfetto) and [`timeline.rs`](timeline) (a chart when the loop ends).
+//!   Perfetto), [`timeline.rs`](timeline) (a chart when the loop ends) and, with the cargo
+//!   feature `tracing`, `tracing.rs` (the events as `tracing` spans and events).
 //!
 //! This layer knows only the task ids: it sits below the loop, which calls it, and it looks at the
 //! loop only through the [`LoopView`] the loop hands its watchers.
@@ -23,6 +24,8 @@ mod introspect;
 mod labels;
 mod timeline;
 mod trace;
+#[cfg(feature = "tracing")]
+mod tracing;
 mod watch;
 
 pub(crate) use event::{Event, LoopView, WakeCause};

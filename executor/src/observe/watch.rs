@@ -45,6 +45,8 @@ pub(crate) struct WatchConfig {
     pub(crate) sink: Option<Box<dyn Write>>,
     /// Write the run as a Chrome trace to this file when the loop ends.
     pub(crate) chrome: Option<std::path::PathBuf>,
+    /// Emit the events as `tracing` spans and events (only with the cargo feature `tracing`).
+    pub(crate) tracing: bool,
 }
 
 /// The loop's door to whoever watches it; see the module docs.
@@ -88,7 +90,8 @@ impl Watch {
             || config.timeline
             || config.dump
             || config.slow_poll.is_some()
-            || config.chrome.is_some();
+            || config.chrome.is_some()
+            || (cfg!(feature = "tracing") && config.tracing);
         let watching = on.then(|| {
             // The dump first: it is printed before the line of the wait it explains.
             let mut watchers: Vec<Box<dyn Watcher>> = Vec::new();
@@ -103,6 +106,10 @@ impl Watch {
             }
             if let Some(path) = config.chrome {
                 watchers.push(Box::new(ChromeTrace::new(path)));
+            }
+            #[cfg(feature = "tracing")]
+            if config.tracing {
+                watchers.push(Box::new(super::tracing::TracingBridge::default()));
             }
             let out = config.sink.unwrap_or_else(|| Box::new(std::io::stderr()));
             Box::new(Watching {
