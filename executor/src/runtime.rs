@@ -203,6 +203,9 @@ pub struct Builder {
     chrome: Option<std::path::PathBuf>,
     /// `None`: the default (on with the `tracing` feature).
     emit_tracing: Option<bool>,
+    /// Pause after each event, with keys from the terminal (`step`) or from a reader.
+    step: bool,
+    step_keys: Option<Box<dyn io::BufRead>>,
 }
 
 impl Builder {
@@ -270,6 +273,48 @@ impl Builder {
         resolve: impl Fn(&str, u16) -> io::Result<Vec<SocketAddr>> + Send + Sync + 'static,
     ) -> Builder {
         self.resolver = Some(Arc::new(resolve));
+        self
+    }
+
+    /// Pauses the loop after each event and shows its state — the event, the ready queue, every
+    /// task and what it waits on, the wheel's occupied slots, the sockets — waiting for a key:
+    /// Enter (next event), `t` (to the end of this turn), `c` (continue without pausing), `q`
+    /// (stop stepping). The keys come from the terminal, or from standard input when that is not
+    /// a terminal; `GLASSLOOP_STEP=1` does the same from the environment. Screens go where the
+    /// trace goes (stderr, or [`trace_to`](Self::trace_to)).
+    pub fn step(mut self, on: bool) -> Builder {
+        self.step = on;
+        self
+    }
+
+    /// Like [`step`](Self::step), with the keys read from `keys` (a script, a test).
+    ///
+    /// ```
+    /// # use glassloop_executor as glassloop;
+    /// let screens = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    /// #[derive(Clone)]
+    /// struct Screens(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+    /// impl std::io::Write for Screens {
+    ///     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+    ///         self.0.borrow_mut().extend_from_slice(b);
+    ///         Ok(b.len())
+    ///     }
+    ///     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// }
+    /// let runtime = glassloop::Runtime::builder()
+    ///     .virtual_time(true)
+    ///     .step_with(std::io::Cursor::new("\nq\n")) // one event, then stop stepping
+    ///     .trace_to(Screens(screens.clone()))
+    ///     .build()
+    ///     .unwrap();
+    /// runtime.block_on(glassloop::sleep(std::time::Duration::from_millis(5)));
+    /// drop(runtime);
+    /// let shown = String::from_utf8(screens.borrow().clone()).unwrap();
+    /// assert_eq!(shown.matches("── step ").count(), 2);
+    /// assert!(shown.contains("ready queue: main()"));
+    /// ```
+    pub fn step_with(mut self, keys: impl io::BufRead + 'static) -> Builder {
+        self.step_keys = Some(Box::new(keys));
         self
     }
 
@@ -357,6 +402,12 @@ impl Builder {
             Some(seed) => Some(seed),
             None => seed_from_env()?,
         };
+        let step_from_env = std::env::var("GLASSLOOP_STEP").is_ok_and(|v| v == "1");
+        let step = match self.step_keys {
+            Some(keys) => Some(keys),
+            None if self.step || step_from_env => Some(crate::observe::keys_from_terminal()),
+            None => None,
+        };
         let from_env = std::env::var("GLASSLOOP_TRACE").unwrap_or_default();
         let env_words: Vec<&str> = from_env.split(',').map(str::trim).collect();
         let lines = self.trace
@@ -387,6 +438,7 @@ impl Builder {
                 sink: self.sink,
                 chrome,
                 tracing: self.emit_tracing.unwrap_or(cfg!(feature = "tracing")),
+                step,
             },
             resolver: self.resolver,
             seed,

@@ -36,6 +36,14 @@ impl Level {
         self.occupied == 0
     }
 
+    /// Each occupied slot, in slot order, with how many timers it holds.
+    pub(crate) fn occupancy<T>(&self, entries: &Entries<T>) -> Vec<(usize, usize)> {
+        (0..SLOTS_PER_LEVEL)
+            .filter(|&slot| self.occupied & (1 << slot) != 0)
+            .map(|slot| (slot, self.slots[slot].count(entries)))
+            .collect()
+    }
+
     /// Appends entry `index` to slot `slot`.
     pub(crate) fn push<T>(&mut self, slot: usize, entries: &mut Entries<T>, index: u32) {
         self.slots[slot].push_back(entries, index);

@@ -37,6 +37,17 @@ impl SlotList {
         self.head == NO_ENTRY
     }
 
+    /// How many entries are on the list (a walk along it: for pictures of the wheel, not for the
+    /// loop's hot path).
+    pub(crate) fn count<T>(&self, entries: &Entries<T>) -> usize {
+        let (mut count, mut at) = (0, self.head);
+        while at != NO_ENTRY {
+            count += 1;
+            at = entries.entry(at).links.next;
+        }
+        count
+    }
+
     /// Appends entry `index` at the tail. The entry must be on no list.
     pub(crate) fn push_back<T>(&mut self, entries: &mut Entries<T>, index: u32) {
         entries.entry_mut(index).links = Links {

@@ -214,6 +214,41 @@ impl<T> TimerWheel<T> {
         let index = self.entries.index_of(key)?;
         Some(self.entries.entry(index).position.into())
     }
+    /// Where the armed timers are: every occupied slot (level and slot) with how many timers it
+    /// holds, finest level first; the overflow list, if it holds any, last (level `LEVELS`). For
+    /// pictures of the wheel (the loop's stepper draws it): it walks every occupied slot's list.
+    ///
+    /// ```
+    /// use glassloop_timer::{Position, TimerWheel};
+    ///
+    /// let mut wheel = TimerWheel::new();
+    /// wheel.insert(10, "a");
+    /// wheel.insert(10, "b");
+    /// wheel.insert(1_000, "c");
+    /// assert_eq!(
+    ///     wheel.occupancy(),
+    ///     [(Position { level: 0, slot: 10 }, 2), (Position { level: 1, slot: 15 }, 1)]
+    /// );
+    /// ```
+    pub fn occupancy(&self) -> Vec<(Position, usize)> {
+        let mut occupied = Vec::new();
+        for (level, slots) in self.levels.iter().enumerate() {
+            for (slot, count) in slots.occupancy(&self.entries) {
+                occupied.push((Position { level, slot }, count));
+            }
+        }
+        let overflow = self.overflow.count(&self.entries);
+        if overflow > 0 {
+            occupied.push((
+                Position {
+                    level: LEVELS,
+                    slot: 0,
+                },
+                overflow,
+            ));
+        }
+        occupied
+    }
 
     /// The earliest tick at which [`advance_to`](Self::advance_to) will have work to do, or
     /// `None` when the wheel is empty. An executor parks until then.

@@ -70,6 +70,16 @@ impl SourceKey {
     }
 }
 
+/// What the stepper shows of one registered source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SourceState {
+    pub(crate) number: u32,
+    pub(crate) readable: bool,
+    pub(crate) writable: bool,
+    pub(crate) reader_waits: bool,
+    pub(crate) writer_waits: bool,
+}
+
 /// What the reactor knows about one source.
 #[derive(Default)]
 struct SourceSlot {
@@ -122,6 +132,22 @@ impl Reactor {
     /// How many sources are registered.
     pub(crate) fn registered(&self) -> usize {
         self.registered
+    }
+
+    /// Each registered source: its number (as the trace says `socket #N`), whether it is known
+    /// readable, and writable, and whether a task waits to read, and to write.
+    pub(crate) fn sources(&self) -> Vec<SourceState> {
+        (0u32..)
+            .zip(&self.sources)
+            .filter(|(_, slot)| slot.in_use)
+            .map(|(number, slot)| SourceState {
+                number,
+                readable: slot.readable,
+                writable: slot.writable,
+                reader_waits: slot.read_waker.is_some(),
+                writer_waits: slot.write_waker.is_some(),
+            })
+            .collect()
     }
 
     /// Registers `source` for both directions and returns its key.

@@ -118,6 +118,11 @@ impl Timers {
         Some(self.clock.tick_instant(tick))
     }
 
+    /// Every occupied slot of the wheel and how many timers it holds (for the stepper's picture).
+    pub(crate) fn occupancy(&self) -> Vec<(Position, usize)> {
+        self.wheel.borrow().occupancy()
+    }
+
     /// How many timers are armed.
     pub(crate) fn armed(&self) -> usize {
         self.wheel.borrow().len()

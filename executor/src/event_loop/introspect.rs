@@ -104,6 +104,28 @@ impl LoopView for Core {
     fn task(&self, task: TaskId) -> Option<TaskInfo> {
         self.task_in(&self.tasks.borrow(), task)
     }
+
+    fn ready(&self) -> Vec<TaskId> {
+        let mut ready = Vec::new();
+        if self.main_woken.get() {
+            ready.push(TaskId::MAIN);
+        }
+        ready.extend(self.ready_queue.snapshot());
+        ready
+    }
+
+    fn timers(&self) -> Vec<(glassloop_timer::Position, usize)> {
+        self.timers.occupancy()
+    }
+
+    fn sockets(&self) -> Vec<crate::driver::reactor::SourceState> {
+        // The reactor may be borrowed by the loop right now (an event recorded mid-poll of the
+        // selector): then there is nothing to show rather than a panic.
+        self.reactor
+            .try_borrow()
+            .map(|reactor| reactor.sources())
+            .unwrap_or_default()
+    }
 }
 
 impl Core {

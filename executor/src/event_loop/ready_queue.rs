@@ -67,6 +67,11 @@ impl ReadyQueue {
         count
     }
 
+    /// The queued task ids, in the order they will be polled (for the stepper's picture).
+    pub(crate) fn snapshot(&self) -> Vec<TaskId> {
+        self.queue.borrow().iter().copied().collect()
+    }
+
     /// The loop's seeded generator, if it has one (for `gather`'s children).
     #[inline]
     pub(crate) fn seeded(&self) -> Option<&Rc<Seeded>> {

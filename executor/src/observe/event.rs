@@ -111,6 +111,12 @@ pub(crate) trait LoopView {
     fn tasks(&self) -> Vec<TaskInfo>;
     /// One task, while it is in the table.
     fn task(&self, task: TaskId) -> Option<TaskInfo>;
+    /// The tasks that will be polled next, in order (`TaskId::MAIN` first when main is woken).
+    fn ready(&self) -> Vec<TaskId>;
+    /// The wheel's occupied slots, each with how many timers it holds.
+    fn timers(&self) -> Vec<(glassloop_timer::Position, usize)>;
+    /// The registered sockets.
+    fn sockets(&self) -> Vec<crate::driver::reactor::SourceState>;
 }
 
 /// What a watcher is given with each event.

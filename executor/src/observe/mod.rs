@@ -12,7 +12,8 @@
 //! - the watchers: [`trace.rs`](trace) (one line per event), [`dump.rs`](dump) (every task, when
 //!   the loop is idle for long), [`chrome.rs`](chrome) (the run as a Chrome trace file, for
 //!   Perfetto), [`timeline.rs`](timeline) (a chart when the loop ends) and, with the cargo
-//!   feature `tracing`, `tracing.rs` (the events as `tracing` spans and events).
+//!   feature `tracing`, `tracing.rs` (the events as `tracing` spans and events); and
+//!   [`stepper.rs`](stepper), which pauses the loop after each event and shows its state.
 //!
 //! This layer knows only the task ids: it sits below the loop, which calls it, and it looks at the
 //! loop only through the [`LoopView`] the loop hands its watchers.
@@ -22,6 +23,7 @@ mod dump;
 mod event;
 mod introspect;
 mod labels;
+mod stepper;
 mod timeline;
 mod trace;
 #[cfg(feature = "tracing")]
@@ -32,4 +34,5 @@ pub(crate) use event::{Event, LoopView, WakeCause};
 pub(crate) use introspect::{Primitive, Waiting};
 pub use introspect::{TaskInfo, TaskStatus, WaitingOn};
 pub(crate) use labels::task_name;
+pub(crate) use stepper::keys_from_terminal;
 pub(crate) use watch::{Watch, WatchConfig};

@@ -28,6 +28,7 @@ use super::dump::Dump;
 use super::event::{Event, LoopView, Seen, WakeCause, Watcher};
 use super::introspect::Waiting;
 use super::labels::Labels;
+use super::stepper::Stepper;
 use super::timeline::Timeline;
 use super::trace::Lines;
 use crate::ids::TaskId;
@@ -47,6 +48,8 @@ pub(crate) struct WatchConfig {
     pub(crate) chrome: Option<std::path::PathBuf>,
     /// Emit the events as `tracing` spans and events (only with the cargo feature `tracing`).
     pub(crate) tracing: bool,
+    /// Pause after each event, reading the keys from here (`None`: no stepping).
+    pub(crate) step: Option<Box<dyn std::io::BufRead>>,
 }
 
 /// The loop's door to whoever watches it; see the module docs.
@@ -91,7 +94,8 @@ impl Watch {
             || config.dump
             || config.slow_poll.is_some()
             || config.chrome.is_some()
-            || (cfg!(feature = "tracing") && config.tracing);
+            || (cfg!(feature = "tracing") && config.tracing)
+            || config.step.is_some();
         let watching = on.then(|| {
             // The dump first: it is printed before the line of the wait it explains.
             let mut watchers: Vec<Box<dyn Watcher>> = Vec::new();
@@ -106,6 +110,9 @@ impl Watch {
             }
             if let Some(path) = config.chrome {
                 watchers.push(Box::new(ChromeTrace::new(path)));
+            }
+            if let Some(keys) = config.step {
+                watchers.push(Box::new(Stepper::new(keys)));
             }
             #[cfg(feature = "tracing")]
             if config.tracing {
