@@ -201,6 +201,7 @@ pub struct Builder {
     resolver: Option<crate::event_loop::Resolver>,
     seed: Option<u64>,
     chrome: Option<std::path::PathBuf>,
+    html: Option<std::path::PathBuf>,
     /// `None`: the default (on with the `tracing` feature).
     emit_tracing: Option<bool>,
     /// Pause after each event, with keys from the terminal (`step`) or from a reader.
@@ -326,6 +327,16 @@ impl Builder {
         self
     }
 
+    /// Writes the timeline, when the loop ends, to `path` as one self-contained web page: a lane
+    /// per task with each poll as a bar (its width the poll's duration), each wait labelled with
+    /// what the task waited on, marks for spawns, timers and ends, an arrow for every wake, the
+    /// loop's parks on a lane of their own; hover for the trace line, scroll to zoom, drag to
+    /// pan. Nothing is fetched from the network. `GLASSLOOP_TRACE=html:PATH` does the same.
+    pub fn timeline_html(mut self, path: impl Into<std::path::PathBuf>) -> Builder {
+        self.html = Some(path.into());
+        self
+    }
+
     /// Writes the run, when the loop ends, to `path` as a Chrome trace (Trace Event Format JSON):
     /// a row per task with each poll as a bar, timers and spawns as marks, every wake as an arrow
     /// from the waker to the woken task, the loop's parks on a row of its own. Open it in
@@ -423,6 +434,13 @@ impl Builder {
                 .filter(|path| !path.is_empty())
                 .map(std::path::PathBuf::from)
         });
+        let html = self.html.or_else(|| {
+            env_words
+                .iter()
+                .find_map(|word| word.strip_prefix("html:"))
+                .filter(|path| !path.is_empty())
+                .map(std::path::PathBuf::from)
+        });
         // Watching for slow polls costs a clock reading per event: on when asked, or whenever the
         // loop is being watched anyway.
         let slow_poll = self.slow_poll.or_else(|| {
@@ -437,6 +455,7 @@ impl Builder {
                 slow_poll,
                 sink: self.sink,
                 chrome,
+                html,
                 tracing: self.emit_tracing.unwrap_or(cfg!(feature = "tracing")),
                 step,
             },

@@ -11,7 +11,7 @@
 //! - [`watch.rs`](watch) — the door: what the loop calls, and the watchers behind it;
 //! - the watchers: [`trace.rs`](trace) (one line per event), [`dump.rs`](dump) (every task, when
 //!   the loop is idle for long), [`chrome.rs`](chrome) (the run as a Chrome trace file, for
-//!   Perfetto), [`timeline.rs`](timeline) (a chart when the loop ends) and, with the cargo
+//!   Perfetto), [`html.rs`](html) (the timeline as a web page), [`timeline.rs`](timeline) (a chart when the loop ends) and, with the cargo
 //!   feature `tracing`, `tracing.rs` (the events as `tracing` spans and events); and
 //!   [`stepper.rs`](stepper), which pauses the loop after each event and shows its state.
 //!
@@ -21,6 +21,7 @@
 mod chrome;
 mod dump;
 mod event;
+mod html;
 mod introspect;
 mod labels;
 mod stepper;

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use super::chrome::ChromeTrace;
 use super::dump::Dump;
 use super::event::{Event, LoopView, Seen, WakeCause, Watcher};
+use super::html::HtmlTimeline;
 use super::introspect::Waiting;
 use super::labels::Labels;
 use super::stepper::Stepper;
@@ -46,6 +47,8 @@ pub(crate) struct WatchConfig {
     pub(crate) sink: Option<Box<dyn Write>>,
     /// Write the run as a Chrome trace to this file when the loop ends.
     pub(crate) chrome: Option<std::path::PathBuf>,
+    /// Write the timeline as a web page to this file when the loop ends.
+    pub(crate) html: Option<std::path::PathBuf>,
     /// Emit the events as `tracing` spans and events (only with the cargo feature `tracing`).
     pub(crate) tracing: bool,
     /// Pause after each event, reading the keys from here (`None`: no stepping).
@@ -94,6 +97,7 @@ impl Watch {
             || config.dump
             || config.slow_poll.is_some()
             || config.chrome.is_some()
+            || config.html.is_some()
             || (cfg!(feature = "tracing") && config.tracing)
             || config.step.is_some();
         let watching = on.then(|| {
@@ -110,6 +114,9 @@ impl Watch {
             }
             if let Some(path) = config.chrome {
                 watchers.push(Box::new(ChromeTrace::new(path)));
+            }
+            if let Some(path) = config.html {
+                watchers.push(Box::new(HtmlTimeline::new(path, virtual_time)));
             }
             if let Some(keys) = config.step {
                 watchers.push(Box::new(Stepper::new(keys)));
