@@ -9,7 +9,8 @@
 //! marks for a spawn, a timer armed or fired, the end (done, panicked, cancelled); an arrow from
 //! the waker's lane to the woken task's for every wake; the loop's parks and virtual-time jumps as
 //! bars on its lane. Hovering any mark shows its trace line. The mouse wheel zooms on the time
-//! axis, dragging pans, `0` resets.
+//! axis, dragging pans, `0` resets. A path with `{n}` in it (`html:tour-{n}.html`) writes one
+//! page per loop, numbered in the order the loops were made.
 //!
 //! **At 10,000 events** the page stays readable: the JavaScript draws only what is in view, and
 //! when zoomed out so far that many polls fall on one pixel of a lane, it draws one bar for that
@@ -24,6 +25,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::event::{Event, Seen, WakeCause, Watcher};
@@ -59,6 +61,16 @@ pub(crate) struct HtmlTimeline {
 
 impl HtmlTimeline {
     pub(crate) fn new(path: PathBuf, virtual_time: bool) -> HtmlTimeline {
+        // `{n}` in the path: one page per loop of the process, numbered 1, 2, … (the tour makes a
+        // loop per demo).
+        static LOOPS: AtomicUsize = AtomicUsize::new(0);
+        let text = path.to_string_lossy();
+        let path = if text.contains("{n}") {
+            let n = LOOPS.fetch_add(1, Ordering::Relaxed) + 1;
+            PathBuf::from(text.replace("{n}", &n.to_string()))
+        } else {
+            path
+        };
         HtmlTimeline {
             path,
             virtual_time,
