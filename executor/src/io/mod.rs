@@ -7,7 +7,9 @@
 //!
 //! - [`source.rs`](source) — a socket registered with the selector, and the readiness dance every
 //!   operation goes through;
-//! - [`net.rs`](net) — TCP: `TcpListener`, `TcpStream`;
+//! - [`net.rs`](net) — TCP: `TcpListener`, `TcpStream`; and, re-exported there, UDP
+//!   ([`udp.rs`](udp): `UdpSocket`) and Unix-domain sockets ([`unix.rs`](unix): `UnixListener`,
+//!   `UnixStream`);
 //! - [`resolve.rs`](resolve) — addresses, and host names resolved off the loop;
 //! - [`signal.rs`](signal) — Ctrl-C as readiness;
 //! - [`blocking.rs`](blocking) — `to_thread` and its pool;
@@ -19,3 +21,5 @@ pub mod net;
 mod resolve;
 pub mod signal;
 mod source;
+mod udp;
+mod unix;

@@ -14,6 +14,9 @@
 //! was already read: a `read` that is dropped before it completes has read nothing; a `write_all`
 //! that is dropped may have written a prefix of the buffer.
 //!
+//! UDP ([`UdpSocket`]) and Unix-domain sockets ([`UnixListener`], [`UnixStream`]) live in
+//! [`udp.rs`](super::udp) and [`unix.rs`](super::unix), and are used from here.
+//!
 //! Read next: [`resolve.rs`](super::resolve), where the addresses come from.
 
 use std::future::poll_fn;
@@ -23,9 +26,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::resolve::resolve;
 pub use super::resolve::ToSocketAddrs;
+use super::resolve::{no_addresses, resolve};
 use super::source::IoSource;
+pub use super::udp::UdpSocket;
+pub use super::unix::{UnixListener, UnixStream};
 use crate::driver::reactor::Direction;
 use crate::time::sleep;
 
@@ -188,13 +193,6 @@ fn reuse_port_listener(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
     socket.bind(&addr.into())?;
     socket.listen(1024)?;
     Ok(socket.into())
-}
-
-fn no_addresses() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidInput,
-        "the address resolved to no socket addresses",
-    )
 }
 
 impl std::fmt::Debug for TcpListener {

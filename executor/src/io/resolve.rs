@@ -13,7 +13,7 @@
 //!
 //! Tests can replace the resolver with [`Builder::resolver`](crate::Builder::resolver).
 //!
-//! Read next: [`signal.rs`](super::signal).
+//! Read next: [`udp.rs`](super::udp), datagrams.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
@@ -153,3 +153,11 @@ impl ToSocketAddrs for (&str, u16) {}
 impl ToSocketAddrs for String {}
 impl ToSocketAddrs for (String, u16) {}
 impl ToSocketAddrs for [SocketAddr] {}
+
+/// What binding or connecting to an address that resolved to nothing says.
+pub(super) fn no_addresses() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "the address resolved to no socket addresses",
+    )
+}
