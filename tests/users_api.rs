@@ -768,6 +768,67 @@ fn ctrl_c_lets_the_request_in_flight_finish_then_exits_0() {
     );
 }
 
+/// SIGTERM — what systemd, `docker stop` and `kill` send — stops it as gracefully as Ctrl-C: the
+/// request waiting for the database is answered, then the program exits 0 (two workers here).
+#[test]
+fn sigterm_shuts_down_as_gracefully_as_ctrl_c() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream as StdStream;
+
+    let Some(path) = users_api_program() else {
+        eprintln!("skipped: the users_api example is not built (run the whole `cargo test`)");
+        return;
+    };
+    let mut program = Program::start(
+        &path,
+        &[
+            "--port",
+            "0",
+            "--workers",
+            "2",
+            "--memory",
+            "--db-delay-ms",
+            "800",
+            "--quiet",
+        ],
+    );
+    let mut busy = StdStream::connect(program.addr()).unwrap();
+    busy.write_all(b"GET /users/3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    busy.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &program.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let announced = program.line();
+    assert!(
+        announced.starts_with("shutting down: stopped accepting; waiting for 1 in-flight request "),
+        "{announced:?}"
+    );
+    let mut answer = String::new();
+    busy.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
+    assert!(
+        answer.ends_with(r#""email":"guido@example.com"}"#),
+        "{answer:?}"
+    );
+    drop(busy);
+    let status = program.wait_for_exit(Duration::from_secs(10));
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "SIGTERM is a graceful stop, not a kill"
+    );
+    let report = program.line();
+    assert!(
+        report.starts_with("shut down: every request in flight finished"),
+        "{report:?}"
+    );
+}
+
 /// A second Ctrl-C does not wait for the grace period: what is still running is cancelled.
 #[test]
 fn a_second_ctrl_c_stops_waiting() {

@@ -32,7 +32,8 @@
 //! (SIGINT). Try `curl -i http://127.0.0.1:8000/users/1`, or
 //! `curl -i -d '{"name":"Alan Turing","email":"alan@example.com"}' http://127.0.0.1:8000/users`.
 //!
-//! **Ctrl-C shuts it down gracefully**, as uvicorn does: every worker stops accepting, closes its
+//! **Ctrl-C shuts it down gracefully**, and so does SIGTERM (what systemd, `docker stop` and
+//! `kill` send), as uvicorn does: every worker stops accepting, closes its
 //! idle connections, lets the requests in flight finish (for at most the grace period); then the
 //! program prints what they did, together, and exits with status 0. A second Ctrl-C stops waiting.
 //! In asyncio:
@@ -340,17 +341,33 @@ impl Board {
     }
 }
 
-/// A future that completes on Ctrl-C, with the signal handler already installed when this
-/// returns. (`signal::ctrl_c()` installs it on its first poll, so it is polled here, in a task
-/// that runs during the `yield_now`.) If Ctrl-C cannot be listened for, the future never
-/// completes: the server runs until killed, as it did before it knew about signals.
+/// A future that completes on Ctrl-C or on SIGTERM (what systemd, `docker stop` and `kill` send:
+/// uvicorn stops gracefully on either), with both handlers installed when this returns.
+/// (`signal::ctrl_c()` installs its handler on its first poll, so it is polled here, in a task
+/// that runs during the `yield_now`; `signal::unix` installs SIGTERM's at once.) If a signal cannot
+/// be listened for, the other still works; if neither can, the server runs until killed.
 async fn listen_for_ctrl_c() -> impl Future<Output = ()> {
     let listening = glassloop::spawn(glassloop::signal::ctrl_c());
+    let terminate = glassloop::signal::unix(glassloop::signal::SignalKind::terminate());
     glassloop::yield_now().await;
     async move {
-        if let Ok(Err(error)) = listening.await {
-            eprintln!("users_api: cannot listen for Ctrl-C ({error}); stop me with `kill -TERM`");
-            std::future::pending::<()>().await;
+        let ctrl_c = async {
+            if let Ok(Err(error)) = listening.await {
+                eprintln!("users_api: cannot listen for Ctrl-C ({error})");
+                std::future::pending::<()>().await;
+            }
+        };
+        match terminate {
+            Ok(mut terminate) => {
+                glassloop::race(ctrl_c, async move {
+                    terminate.recv().await;
+                })
+                .await
+            }
+            Err(error) => {
+                eprintln!("users_api: cannot listen for SIGTERM ({error})");
+                ctrl_c.await
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Ctrl-C, on the reactor — asyncio's `loop.add_signal_handler(signal.SIGINT, ...)`.
+//! Signals on the reactor — asyncio's `loop.add_signal_handler(signal.SIGINT, ...)`: Ctrl-C
+//! ([`ctrl_c`]), and any other catchable Unix signal ([`unix`]: SIGTERM, SIGHUP, SIGUSR1 …).
 //!
 //! A Unix signal interrupts whatever the thread was doing, so a signal handler may do almost
 //! nothing. The classic trick, used by asyncio (`signal.set_wakeup_fd`) and here through the
@@ -12,7 +13,7 @@ use std::future::poll_fn;
 use std::io;
 use std::task::Poll;
 
-use signal_hook::consts::SIGINT;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook_mio::v1_0::Signals;
 
 use super::source::IoSource;
@@ -48,4 +49,123 @@ pub async fn ctrl_c() -> io::Result<()> {
         signals.clear_readiness(Direction::Read);
     })
     .await
+}
+
+/// Which Unix signal to listen for — asyncio's `signal.SIGTERM` and friends, tokio's
+/// `SignalKind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SignalKind(i32);
+
+impl SignalKind {
+    /// SIGTERM: "please stop" — what systemd, a container's stop and `kill` send.
+    pub const fn terminate() -> SignalKind {
+        SignalKind(SIGTERM)
+    }
+    /// SIGINT: Ctrl-C at a terminal.
+    pub const fn interrupt() -> SignalKind {
+        SignalKind(SIGINT)
+    }
+    /// SIGHUP: the terminal went away; daemons take it as "reload your configuration".
+    pub const fn hangup() -> SignalKind {
+        SignalKind(SIGHUP)
+    }
+    /// SIGQUIT: Ctrl-\\ at a terminal.
+    pub const fn quit() -> SignalKind {
+        SignalKind(SIGQUIT)
+    }
+    /// SIGUSR1, for the program's own use.
+    pub const fn user_defined1() -> SignalKind {
+        SignalKind(SIGUSR1)
+    }
+    /// SIGUSR2, for the program's own use.
+    pub const fn user_defined2() -> SignalKind {
+        SignalKind(SIGUSR2)
+    }
+    /// Any signal by number. One that cannot be caught (SIGKILL, SIGSTOP) or must not be
+    /// (SIGSEGV, SIGILL, SIGFPE) makes [`unix`] fail with a clear error.
+    pub const fn from_raw(signal: i32) -> SignalKind {
+        SignalKind(signal)
+    }
+    /// Its number.
+    pub const fn as_raw(self) -> i32 {
+        self.0
+    }
+}
+
+/// A stream of one kind of signal: each [`recv`](Self::recv) completes when the signal has been
+/// delivered (several deliveries between two `recv`s may count as one, as with tokio).
+pub struct Signal {
+    source: IoSource<Signals>,
+    kind: SignalKind,
+}
+
+impl std::fmt::Debug for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signal")
+            .field("kind", &self.kind)
+            .field("source", &self.source.number())
+            .finish()
+    }
+}
+
+/// Listens for `kind` on the running loop — asyncio's `loop.add_signal_handler(kind, ...)`,
+/// tokio's `signal::unix::signal(kind)`. The handler is installed when this returns: from then
+/// on the signal no longer does what it did by default (SIGTERM no longer kills the process);
+/// it completes the stream's next `recv` instead.
+///
+/// Must be called inside a running glassloop loop. A signal that cannot be caught (SIGKILL,
+/// SIGSTOP, SIGSEGV …) is an `InvalidInput` error.
+///
+/// ```
+/// # use glassloop_executor as glassloop;
+/// use glassloop::signal::{unix, SignalKind};
+///
+/// glassloop::run(async {
+///     let mut hangups = unix(SignalKind::hangup()).unwrap();
+///     signal_hook::low_level::raise(signal_hook::consts::SIGHUP).unwrap();
+///     hangups.recv().await; // the SIGHUP just raised
+/// });
+/// ```
+pub fn unix(kind: SignalKind) -> io::Result<Signal> {
+    if signal_hook::consts::FORBIDDEN.contains(&kind.0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "signal {} cannot be listened for (it cannot or must not be caught)",
+                kind.0
+            ),
+        ));
+    }
+    let signals = Signals::new([kind.0])?;
+    Ok(Signal {
+        source: IoSource::new(signals)?,
+        kind,
+    })
+}
+
+impl Signal {
+    /// Waits for the next delivery of the signal. `None` is never returned today; it is there, as
+    /// in tokio, for a stream that could end.
+    ///
+    /// **Cancellation:** dropping the future loses nothing: a signal that arrived meanwhile is
+    /// received by the next `recv`.
+    pub async fn recv(&mut self) -> Option<()> {
+        let kind = self.kind;
+        let source = &mut self.source;
+        poll_fn(|cx| loop {
+            if std::task::ready!(source.poll_ready(cx, Direction::Read)).is_err() {
+                return Poll::Ready(None);
+            }
+            if source.get_mut().pending().any(|signal| signal == kind.0) {
+                return Poll::Ready(Some(()));
+            }
+            source.clear_readiness(Direction::Read);
+        })
+        .await
+    }
+
+    /// Which signal this stream receives.
+    pub fn kind(&self) -> SignalKind {
+        self.kind
+    }
 }
