@@ -14,8 +14,9 @@
 //!
 //! **At 10,000 events** the page stays readable: the JavaScript draws only what is in view, and
 //! when zoomed out so far that many polls fall on one pixel of a lane, it draws one bar for that
-//! pixel instead of each (the bar's hover says how many it stands for); wake arrows are drawn only
-//! when fewer than 1,500 are in view (the help line says so). Zooming in brings everything back.
+//! pixel instead of each (the bar's hover says how many it stands for), and of the marks and waits
+//! that fall on one pixel of a lane it draws one; wake arrows are drawn only when fewer than 1,500
+//! are in view (the help line says so). Zooming in brings everything back.
 //!
 //! The events are gathered here, the same way as `chrome.rs` does for Perfetto, and written into
 //! the page as JSON that its script draws.
