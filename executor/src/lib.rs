@@ -20,7 +20,8 @@
 //! 1. [`ids.rs`](ids), [`error.rs`](error), [`store_waker.rs`](store_waker) — the words every
 //!    layer shares;
 //! 2. [`task/`](task) — a task's states, its slot, the table;
-//! 3. [`observe/`](observe) — how the loop is watched: events, the trace, the timeline, the dump;
+//! 3. [`observe/`](observe) — how the loop is watched: events, the trace, the timeline, the dump,
+//!    the HTML page, the Chrome trace, the stepper;
 //! 4. [`driver/`](driver) — the clock, the timer wheel, the selector;
 //! 5. [`event_loop/`](event_loop) — **one turn of the loop**, in `event_loop/mod.rs`; then
 //!    spawning and joining, what waiting futures ask of the loop, shutdown, and the wakers;
