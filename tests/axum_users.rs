@@ -14,43 +14,18 @@ mod axum_users;
 #[path = "../examples/users_api/demo.rs"]
 mod users_api;
 
+mod support;
+
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use glassloop::net::{TcpListener, TcpStream};
 use glassloop::sync::Event;
+use support::TempDb;
 use users_api::client;
-
-/// A SQLite file of its own, removed before (left over from a killed run) and after.
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> TempDb {
-        let path = std::env::temp_dir().join(format!(
-            "glassloop-axum-test-{name}-{}.sqlite3",
-            std::process::id()
-        ));
-        remove_db(&path);
-        TempDb(path)
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        remove_db(&self.0);
-    }
-}
-
-fn remove_db(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        let _ = std::fs::remove_file(name);
-    }
-}
 
 /// The axum server on a free port of the running loop, over `db`; stopped by setting the event.
 async fn start_axum(

@@ -7,42 +7,17 @@
 #[path = "../examples/users_api/demo.rs"]
 mod users_api;
 
+mod support;
+
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use glassloop::net::TcpStream;
+use support::TempDb;
 use users_api::server::app::db::Sqlite;
 use users_api::server::{self, Database};
 use users_api::{client, start_on_free_port};
-
-/// A SQLite file of its own for one test, removed before (left over from a killed run) and after.
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> TempDb {
-        let path = std::env::temp_dir().join(format!(
-            "glassloop-test-{name}-{}.sqlite3",
-            std::process::id()
-        ));
-        remove_db(&path);
-        TempDb(path)
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        remove_db(&self.0);
-    }
-}
-
-fn remove_db(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        let _ = std::fs::remove_file(name);
-    }
-}
 
 fn config(database: Database) -> server::Config {
     server::Config {

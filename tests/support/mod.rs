@@ -180,3 +180,35 @@ pub fn without_ports(line: &str) -> String {
     let words: Vec<&str> = out.split_whitespace().collect();
     format!("{}{}", &out[..indent], words.join(" "))
 }
+
+/// A SQLite file of its own for one test, in the temporary directory, named after the test
+/// binary, the name given and the process; removed before (left over from a killed run) and after,
+/// with SQLite's `-wal` and `-shm` companions.
+pub struct TempDb(pub PathBuf);
+
+impl TempDb {
+    pub fn new(name: &str) -> TempDb {
+        let path = std::env::temp_dir().join(format!(
+            "glassloop-{}-{name}-{}.sqlite3",
+            env!("CARGO_CRATE_NAME"),
+            std::process::id()
+        ));
+        remove_db(&path);
+        TempDb(path)
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        remove_db(&self.0);
+    }
+}
+
+/// Removes a SQLite file and its companions, if they are there.
+pub fn remove_db(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+}

@@ -20,7 +20,7 @@
 //! Read next: [`resolve.rs`](super::resolve), where the addresses come from.
 
 use std::future::poll_fn;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -273,22 +273,14 @@ impl TcpStream {
     /// **Cancellation:** if dropped before it completes, nothing was read.
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let this: &TcpStream = self;
-        poll_fn(|cx| this.poll_read_bytes(cx, buf)).await
+        poll_fn(|cx| this.io.poll_read_bytes(cx, buf)).await
     }
 
     /// Writes all of `buf`.
     ///
     /// **Cancellation:** if dropped before it completes, a prefix of `buf` may have been sent.
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        let this: &TcpStream = self;
-        while !buf.is_empty() {
-            let written = poll_fn(|cx| this.poll_write_bytes(cx, buf)).await?;
-            if written == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            buf = &buf[written..];
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.io.write_all(buf).await
     }
 
     /// Shuts down the read half, the write half, or both (`Shutdown::Write` is a half-close: the
@@ -315,36 +307,6 @@ impl TcpStream {
     /// Whether Nagle's algorithm is off.
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.get().nodelay()
-    }
-
-    fn poll_read_bytes(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let wanted = buf.len();
-        let read = self
-            .io
-            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf));
-        // A read that filled less than the buffer emptied the socket: the next read would only
-        // say `WouldBlock`. Forget the readiness now and save that system call; the next edge
-        // (new data, or the peer closing) sets it again. (Not on 0: end of stream stays ready.)
-        if let Poll::Ready(Ok(n)) = read {
-            if n > 0 && n < wanted {
-                self.io.clear_readiness(Direction::Read);
-            }
-        }
-        read
-    }
-
-    fn poll_write_bytes(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let offered = buf.len();
-        let written = self
-            .io
-            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf));
-        // Likewise, a short write means the send buffer is full.
-        if let Poll::Ready(Ok(n)) = written {
-            if n < offered {
-                self.io.clear_readiness(Direction::Write);
-            }
-        }
-        written
     }
 
     fn poll_write_vectored_bytes(
@@ -377,7 +339,7 @@ impl futures_io::AsyncRead for &TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_read_bytes(cx, buf)
+        self.io.poll_read_bytes(cx, buf)
     }
 }
 
@@ -387,7 +349,7 @@ impl futures_io::AsyncWrite for &TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_bytes(cx, buf)
+        self.io.poll_write_bytes(cx, buf)
     }
 
     fn poll_write_vectored(

@@ -99,6 +99,66 @@ impl<S: mio::event::Source> IoSource<S> {
         }
     }
 
+    /// A stream's read: some bytes into `buf` when the socket is readable. A read that filled
+    /// less than the buffer emptied the socket, and the next would only say `WouldBlock`: the
+    /// readiness is forgotten now, saving that system call; the next edge (new data, or the peer
+    /// closing) sets it again. (Not on 0: end of stream stays ready.) TCP's and Unix streams'.
+    pub(crate) fn poll_read_bytes(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a S: io::Read,
+    {
+        let wanted = buf.len();
+        let read = self.poll_io(cx, Direction::Read, |mut socket| {
+            io::Read::read(&mut socket, buf)
+        });
+        if let Poll::Ready(Ok(n)) = read {
+            if n > 0 && n < wanted {
+                self.clear_readiness(Direction::Read);
+            }
+        }
+        read
+    }
+
+    /// A stream's write; likewise, a short write means the send buffer is full.
+    pub(crate) fn poll_write_bytes(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a S: io::Write,
+    {
+        let offered = buf.len();
+        let written = self.poll_io(cx, Direction::Write, |mut socket| {
+            io::Write::write(&mut socket, buf)
+        });
+        if let Poll::Ready(Ok(n)) = written {
+            if n < offered {
+                self.clear_readiness(Direction::Write);
+            }
+        }
+        written
+    }
+
+    /// Writes all of `buf` to a stream (a prefix may be written if the future is dropped).
+    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()>
+    where
+        for<'a> &'a S: io::Write,
+    {
+        while !buf.is_empty() {
+            let written = std::future::poll_fn(|cx| self.poll_write_bytes(cx, buf)).await?;
+            if written == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            buf = &buf[written..];
+        }
+        Ok(())
+    }
+
     /// Forgets readiness in `direction` (after `WouldBlock`, or a connect still in progress).
     pub(crate) fn clear_readiness(&self, direction: Direction) {
         context::with_current(|core| {

@@ -14,7 +14,7 @@
 //! Read next: [`signal.rs`](super::signal), Ctrl-C as readiness.
 
 use std::future::poll_fn;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::Shutdown;
 use std::path::Path;
 use std::pin::Pin;
@@ -124,20 +124,12 @@ impl UnixStream {
     /// Reads some bytes into `buf`, returning how many; `Ok(0)`: the peer closed its side.
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let this: &UnixStream = self;
-        poll_fn(|cx| this.poll_read_bytes(cx, buf)).await
+        poll_fn(|cx| this.io.poll_read_bytes(cx, buf)).await
     }
 
     /// Writes all of `buf`.
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        let this: &UnixStream = self;
-        while !buf.is_empty() {
-            let written = poll_fn(|cx| this.poll_write_bytes(cx, buf)).await?;
-            if written == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            buf = &buf[written..];
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.io.write_all(buf).await
     }
 
     /// Shuts down the read half, the write half, or both.
@@ -153,16 +145,6 @@ impl UnixStream {
     /// This end's address.
     pub fn local_addr(&self) -> io::Result<std::os::unix::net::SocketAddr> {
         self.io.get().local_addr()
-    }
-
-    fn poll_read_bytes(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf))
-    }
-
-    fn poll_write_bytes(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf))
     }
 }
 
@@ -180,7 +162,7 @@ impl futures_io::AsyncRead for &UnixStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_read_bytes(cx, buf)
+        self.io.poll_read_bytes(cx, buf)
     }
 }
 
@@ -190,7 +172,7 @@ impl futures_io::AsyncWrite for &UnixStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_bytes(cx, buf)
+        self.io.poll_write_bytes(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

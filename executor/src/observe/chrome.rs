@@ -253,8 +253,8 @@ fn event_name(event: &Event) -> &'static str {
     }
 }
 
-/// `value` as a JSON string, quotes and escapes included.
-fn push_string(out: &mut String, value: &str) {
+/// `value` as a JSON string, quotes and escapes included (the HTML page's data uses it too).
+pub(super) fn push_string(out: &mut String, value: &str) {
     out.push('"');
     for c in value.chars() {
         match c {

@@ -29,6 +29,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use super::chrome::push_string;
 use super::event::{Event, Seen, WakeCause, Watcher};
 use super::introspect::WaitingOn;
 use super::trace::describe_line;
@@ -289,23 +290,6 @@ impl Watcher for HtmlTimeline {
             );
         }
     }
-}
-
-/// `value` as a JSON string.
-fn push_string(out: &mut String, value: &str) {
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// The page: its style, a place for the data, and the script that draws it.
